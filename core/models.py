@@ -1,0 +1,151 @@
+"""Neutral value types that cross every boundary: platforms, engines and the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """One conversation space: a Slack or Discord channel, or a console channel."""
+
+    platform: str
+    workspace: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message the bot posted, so it can be edited later."""
+
+    channel: ChannelRef
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file shared with a message; `path` is set once the adapter has it on disk."""
+
+    name: str
+    path: str | None = None
+    url: str | None = None
+    size_bytes: int | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A message addressed to the bot, with platform markup already stripped."""
+
+    channel: ChannelRef
+    user: str
+    text: str
+    message_id: str = ""
+    thread_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    timestamp: float = 0.0
+
+
+class SourceKind(str, Enum):
+    """Where indexed text came from."""
+
+    DOCUMENT = "document"
+    MEDIA = "media"
+    MEMORY = "memory"
+
+
+@dataclass(frozen=True)
+class Source:
+    """An indexed source as the user knows it: a file or a link."""
+
+    source_id: str
+    title: str
+    kind: SourceKind = SourceKind.DOCUMENT
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a source ready to embed; `page` and seconds locate it in the source."""
+
+    text: str
+    source: Source
+    index: int
+    page: int | None = None
+    start_seconds: float | None = None
+    end_seconds: float | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPoint:
+    """A chunk with its vector, as handed to a vector store."""
+
+    point_id: str
+    vector: tuple[float, ...]
+    chunk: Chunk
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk and how close it is to the query (cosine similarity)."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One line of a channel's source list."""
+
+    source: Source
+    chunk_count: int
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How the language model draws tokens; None leaves the engine's configured value."""
+
+    temperature: float | None = None
+    top_k: int | None = None
+    top_p: float | None = None
+    repeat_penalty: float | None = None
+    max_new_tokens: int | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """One message of a prompt in chat form."""
+
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A question and the answer the bot gave, kept for follow-ups."""
+
+    question: str
+    answer: str
+
+
+@dataclass
+class IndexReport:
+    """What indexing one source produced."""
+
+    source: Source
+    chunk_count: int
+    summary: str | None = None
+    replaced: bool = False
+
+
+@dataclass
+class Answer:
+    """A finished answer and the passages it cites."""
+
+    text: str
+    cited: list[Passage] = field(default_factory=list)
+    found: bool = True
