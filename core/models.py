@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class IncomingMessage:
     timestamp: float = 0.0
 
 
-class SourceKind(str, Enum):
+class SourceKind(StrEnum):
     """Where indexed text came from."""
 
     DOCUMENT = "document"

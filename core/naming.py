@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from enum import Enum
+from enum import StrEnum
 
 from core.models import ChannelRef
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
-class CollectionPurpose(str, Enum):
+class CollectionPurpose(StrEnum):
     """What a channel collection holds."""
 
     DOCUMENTS = "docs"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.models import (
-    Chunk,
     ChannelRef,
     ChatTurn,
+    Chunk,
     MessageRef,
     Passage,
     Sampling,
@@ -19,14 +19,21 @@ from core.models import (
 
 
 class ChatClient(Protocol):
-    """Outbound verbs every platform maps: post, edit, react, progress."""
+    """Outbound verbs every platform maps: post, edit, react."""
 
     @property
     def message_limit(self) -> int:
         """Longest message the platform accepts, in characters."""
         ...
 
-    async def post(self, channel: ChannelRef, text: str, thread_id: str | None = None) -> MessageRef:
+    @property
+    def min_edit_interval(self) -> float:
+        """Fewest seconds between two edits of a streamed message (the platform's rate)."""
+        ...
+
+    async def post(
+        self, channel: ChannelRef, text: str, thread_id: str | None = None
+    ) -> MessageRef:
         """Post a new message (in a thread when `thread_id` is given)."""
         ...
 
@@ -39,6 +46,7 @@ class ChatClient(Protocol):
         ...
 
 
+@runtime_checkable
 class ProgressReporter(Protocol):
     """Shows how far a long job has come; a chat client may implement it natively."""
 

@@ -1,0 +1,279 @@
+"""The embedded vector store: Qdrant Edge, one shard directory per collection."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from qdrant_edge import (
+    CountRequest,
+    Distance,
+    EdgeConfig,
+    EdgeShard,
+    EdgeVectorParams,
+    FacetRequest,
+    FieldCondition,
+    Filter,
+    MatchValue,
+    PayloadSchemaType,
+    PayloadSelector,
+    Point,
+    Query,
+    QueryRequest,
+    ScrollRequest,
+    UpdateOperation,
+)
+
+from core.errors import UserFacingError
+from core.models import Passage, SourceSummary, StoredPoint
+from core.payload import SOURCE_KEYS, chunk_to_payload, payload_to_chunk, payload_to_source
+
+log = logging.getLogger("ragbot.qdrant_edge")
+
+T = TypeVar("T")
+
+LOCKED_MESSAGE = (
+    "The index for this channel is open in another ragbot process (is the bot running?). "
+    "Stop it or send the file to the running bot."
+)
+
+
+class QdrantEdgeStore:
+    """VectorStore on Qdrant Edge shards under `data_dir`, opened lazily and kept open.
+
+    Edge calls block, so every one of them runs on a single worker thread: the event loop
+    stays free and shard access is serialised without locks.
+    """
+
+    def __init__(self, data_dir: Path, max_search_threads: int = 1) -> None:
+        self._data_dir = data_dir
+        self._max_search_threads = max_search_threads
+        # Touched only on the worker thread.
+        self._shards: dict[str, EdgeShard] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdrant-edge")
+        self._closed = False
+
+    async def upsert(self, collection: str, dimension: int, points: Sequence[StoredPoint]) -> None:
+        """Insert or replace points, creating the shard on first use."""
+        for point in points:
+            if len(point.vector) != dimension:
+                raise ValueError(
+                    f"point {point.point_id} has {len(point.vector)} dimensions, "
+                    f"expected {dimension}"
+                )
+        if not points:
+            return
+
+        def work() -> None:
+            # Building Edge points copies every vector into Rust: worker-thread work too.
+            edge_points = [
+                Point(p.point_id, list(p.vector), chunk_to_payload(p.chunk)) for p in points
+            ]
+            operation = UpdateOperation.upsert_points(edge_points)
+            self._open_or_create(collection, dimension).update(operation)
+
+        await self._run(work)
+
+    async def search(self, collection: str, vector: Sequence[float], limit: int) -> list[Passage]:
+        """Return up to `limit` passages, most similar first (score = cosine similarity)."""
+        if limit <= 0:
+            return []
+
+        def work() -> list[Passage]:
+            shard = self._open_existing(collection)
+            if shard is None:
+                return []
+            request = QueryRequest(
+                query=Query.Nearest(list(vector)), limit=limit, with_payload=True, with_vector=False
+            )
+            return [
+                Passage(chunk=payload_to_chunk(hit.payload or {}), score=hit.score)
+                for hit in shard.query(request)
+            ]
+
+        return await self._run(work)
+
+    async def list_sources(self, collection: str) -> list[SourceSummary]:
+        """Return every source with its chunk count, ordered by title."""
+
+        def work() -> list[SourceSummary]:
+            shard = self._open_existing(collection)
+            if shard is None:
+                return []
+            total = shard.count(CountRequest(exact=True))
+            if total == 0:
+                return []
+            # Facet counts come from the keyword index on source_id; each source's title and
+            # kind then come from one of its points. The point count bounds the source count.
+            facet = shard.facet(FacetRequest(key="source_id", limit=total, exact=True))
+            summaries = []
+            for hit in facet.hits:
+                records, _ = shard.scroll(
+                    ScrollRequest(
+                        limit=1,
+                        filter=_source_filter(str(hit.value)),
+                        with_payload=PayloadSelector.Include(list(SOURCE_KEYS)),
+                        with_vector=False,
+                    )
+                )
+                if records:
+                    source = payload_to_source(records[0].payload or {})
+                    summaries.append(SourceSummary(source=source, chunk_count=hit.count))
+            return sorted(summaries, key=lambda s: (s.source.title.casefold(), s.source.source_id))
+
+        return await self._run(work)
+
+    async def delete_source(self, collection: str, source_id: str) -> int:
+        """Delete every chunk of one source; return how many were removed."""
+        source_filter = _source_filter(source_id)
+
+        def work() -> int:
+            shard = self._open_existing(collection)
+            if shard is None:
+                return 0
+            removed = shard.count(CountRequest(exact=True, filter=source_filter))
+            if removed:
+                shard.update(UpdateOperation.delete_points_by_filter(source_filter))
+            return removed
+
+        return await self._run(work)
+
+    async def count(self, collection: str) -> int:
+        """Return how many points the collection holds (0 when it does not exist)."""
+
+        def work() -> int:
+            shard = self._open_existing(collection)
+            return 0 if shard is None else shard.count(CountRequest(exact=True))
+
+        return await self._run(work)
+
+    async def drop(self, collection: str) -> bool:
+        """Close the shard and delete its directory; return False when it did not exist."""
+
+        def work() -> bool:
+            # Opening first takes the shard's lock, so a shard another process holds open
+            # is reported instead of being deleted under it.
+            shard = self._open_existing(collection)
+            if shard is None:
+                return False
+            del self._shards[collection]
+            shard.close()
+            shutil.rmtree(self._path(collection))
+            return True
+
+        return await self._run(work)
+
+    async def optimize(self, collection: str) -> bool:
+        """Merge segments and build the HNSW index; return False when nothing changed.
+
+        Off the hot path: it can take a minute on 100k points, and every other call on this
+        store waits for it meanwhile.
+        """
+
+        def work() -> bool:
+            shard = self._open_existing(collection)
+            return False if shard is None else shard.optimize()
+
+        return await self._run(work)
+
+    async def close(self) -> None:
+        """Flush and close every open shard, then stop the worker thread."""
+        if self._closed:
+            return
+        # Refuse new work first, so nothing reopens a shard behind the final close.
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._executor, self._close_all)
+        finally:
+            self._executor.shutdown(wait=True)
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        if self._closed:
+            raise RuntimeError("the vector store is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, work)
+
+    # Everything below runs on the worker thread.
+
+    def _path(self, collection: str) -> Path:
+        if not collection or collection in (".", "..") or "/" in collection or "\\" in collection:
+            raise ValueError(f"not a collection name: {collection!r}")
+        return self._data_dir / collection
+
+    def _open_existing(self, collection: str) -> EdgeShard | None:
+        shard = self._shards.get(collection)
+        if shard is not None:
+            return shard
+        path = self._path(collection)
+        if not _has_shard(path):
+            return None
+        shard = _open_shard(functools.partial(EdgeShard.load, str(path), self._load_config(path)))
+        self._shards[collection] = shard
+        return shard
+
+    def _open_or_create(self, collection: str, dimension: int) -> EdgeShard:
+        shard = self._open_existing(collection)
+        if shard is not None:
+            return shard
+        path = self._path(collection)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shard = _open_shard(functools.partial(EdgeShard.create, str(path), self._config(dimension)))
+        shard.update(UpdateOperation.create_field_index("source_id", PayloadSchemaType.Keyword))
+        self._shards[collection] = shard
+        return shard
+
+    def _config(self, dimension: int) -> EdgeConfig:
+        return EdgeConfig(
+            vectors=EdgeVectorParams(size=dimension, distance=Distance.Cosine),
+            max_search_threads=self._max_search_threads,
+        )
+
+    def _load_config(self, path: Path) -> EdgeConfig | None:
+        # Edge rejects a config without vectors, and a load without config keeps the
+        # max_search_threads the shard was created with. Reading the stored vector size
+        # lets the current setting apply; if that file changes shape, load as stored.
+        try:
+            stored = json.loads((path / "edge_config.json").read_text(encoding="utf-8"))
+            size = int(stored["vectors"][""]["size"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return self._config(size)
+
+    def _close_all(self) -> None:
+        first_error: Exception | None = None
+        for collection, shard in list(self._shards.items()):
+            try:
+                shard.flush()
+                shard.close()
+            except Exception as error:
+                log.exception("could not close the shard for %s", collection)
+                first_error = first_error or error
+        self._shards.clear()
+        if first_error is not None:
+            raise first_error
+
+
+def _has_shard(path: Path) -> bool:
+    return path.is_dir() and any(path.iterdir())
+
+
+def _source_filter(source_id: str) -> Filter:
+    return Filter(must=[FieldCondition(key="source_id", match=MatchValue(source_id))])
+
+
+def _open_shard(open_it: Callable[[], EdgeShard]) -> EdgeShard:
+    try:
+        return open_it()
+    except Exception as error:
+        # Edge reports a WAL locked by another process only through its message text.
+        if "WouldBlock" in str(error):
+            raise UserFacingError(LOCKED_MESSAGE) from error
+        raise

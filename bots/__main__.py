@@ -1,0 +1,113 @@
+"""Command line: `python -m bots console | ingest PATH --channel NAME`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from adapters.console_chat import ConsoleChat, ShowText, console_channel, parse_console_line
+from bots.bootstrap import Runtime, bootstrap
+from bots.console import run_console, stdin_reader
+from config.settings import Settings, SettingsError, load_settings
+from core.errors import UserFacingError
+from core.models import IncomingMessage
+
+
+def configure_logging(settings: Settings) -> Path:
+    """Log to <data_dir>/logs/ragbot.log at the configured level; warnings also to stderr."""
+    log_dir = settings.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / "ragbot.log"
+    file_handler = logging.FileHandler(log_file, encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    console_handler = logging.StreamHandler(sys.stderr)
+    console_handler.setLevel(logging.WARNING)
+    console_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(settings.log_level)
+    root.handlers[:] = [file_handler, console_handler]
+    return log_file
+
+
+def _describe(settings: Settings) -> str:
+    store = (
+        f"Qdrant Edge in {settings.data_dir / 'qdrant'}"
+        if settings.store.backend == "edge"
+        else f"Qdrant server at {settings.store.url}"
+    )
+    return (
+        f"model {settings.llm.model_path.name} (llama-cpp), embedder {settings.embedder.backend}, "
+        f"{store}"
+    )
+
+
+async def _console(settings: Settings, channel: str) -> None:
+    runtime: Runtime = bootstrap(settings)
+    chat = ConsoleChat()
+    interactive = sys.stdin.isatty()
+    print(f"ragbot console: {_describe(settings)}.", file=sys.stderr)
+    if interactive:
+        print(
+            f"Channel #{channel}. Ask a question, `/index PATH` to add a file or a folder, "
+            "`/help` for commands, `/quit` to leave.",
+            file=sys.stderr,
+        )
+    try:
+        print("Loading the model…", file=sys.stderr)
+        await runtime.warm_up()
+        await run_console(runtime.bot, chat, channel, stdin_reader(), skip_blank_lines=interactive)
+    finally:
+        await runtime.close()
+
+
+async def _ingest(settings: Settings, path: str, channel: str) -> int:
+    runtime = bootstrap(settings)
+    chat = ConsoleChat()
+    try:
+        action = parse_console_line(f"/index {path}", console_channel(channel), 1)
+        if not isinstance(action, IncomingMessage):
+            print(action.text if isinstance(action, ShowText) else "Nothing to index.")
+            return 1
+        await runtime.bot.handle(action, chat)
+        chat.finish_output()
+        return 0
+    finally:
+        await runtime.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command the arguments name."""
+    parser = argparse.ArgumentParser(prog="python -m bots", description="ragbot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    console = commands.add_parser("console", help="talk to the bot in this terminal")
+    console.add_argument("--channel", help="channel to start in (console.channel)")
+    ingest = commands.add_parser("ingest", help="index a file or a folder into a channel")
+    ingest.add_argument("path")
+    ingest.add_argument("--channel", required=True, help="console channel name")
+    arguments = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"ragbot: {error}", file=sys.stderr)
+        return 2
+    log_file = configure_logging(settings)
+    logging.getLogger("ragbot").info("starting %s; log file %s", arguments.command, log_file)
+
+    try:
+        if arguments.command == "console":
+            asyncio.run(_console(settings, arguments.channel or settings.console.channel))
+            return 0
+        return asyncio.run(_ingest(settings, arguments.path, arguments.channel))
+    except UserFacingError as error:
+        print(f"ragbot: {error.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

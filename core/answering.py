@@ -1,0 +1,118 @@
+"""Answer a question from a channel's sources: retrieve, decide, prompt, stream, cite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.citations import format_sources, select_cited
+from core.messages import say
+from core.models import Answer, ChannelRef, Exchange, Passage, Sampling
+from core.naming import CollectionPurpose, collection_name
+from core.ports import Embedder, LanguageModel, VectorStore
+from core.prompting import build_prompt
+from core.streaming import StreamingReply
+
+PassageKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class AnsweringSettings:
+    """How much to retrieve and how to judge it.
+
+    `min_score` is the cosine similarity a passage needs to count as relevant, and
+    `follow_up_tolerance` how much a follow-up may dilute the previous question's match;
+    both depend on the embedder (e5 scores are compressed) and are calibrated on data
+    (bench/calibrate_threshold.py).
+    """
+
+    top_k: int = 5
+    min_score: float = 0.83
+    history_turns: int = 3
+    prompt_token_budget: int = 1500
+    follow_up_tolerance: float = 0.009
+
+
+class AnsweringService:
+    """Turns a question into a streamed, cited answer, or says the sources hold nothing."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        model: LanguageModel,
+        settings: AnsweringSettings,
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._model = model
+        self._settings = settings
+
+    @property
+    def settings(self) -> AnsweringSettings:
+        """The settings in force."""
+        return self._settings
+
+    async def retrieve(
+        self, channel: ChannelRef, question: str, history: list[Exchange]
+    ) -> list[Passage]:
+        """The relevant passages for `question`, best first (empty when none clears the bar).
+
+        A follow-up ("and when was it built?") names nothing on its own, so it is also
+        searched joined to the previous question. A passage found that way counts only if
+        adding the new question did not dilute its match with the previous question alone:
+        a follow-up stays on the topic, a new question ("what is the capital of Peru?")
+        pulls away from it.
+        """
+        collection = collection_name(channel, CollectionPurpose.DOCUMENTS)
+        limit = self._settings.top_k
+        floor = self._settings.min_score
+        solo = await self._search(collection, question, limit)
+        relevant = {key: passage for key, passage in solo.items() if passage.score >= floor}
+        if history:
+            previous = history[-1].question
+            joined = await self._search(collection, f"{previous} {question}", limit)
+            candidates = {
+                key: passage
+                for key, passage in joined.items()
+                if passage.score >= floor
+                and (key not in relevant or passage.score > relevant[key].score)
+            }
+            if candidates:
+                alone = await self._search(collection, previous, limit * 2)
+                tolerance = self._settings.follow_up_tolerance
+                for key, passage in candidates.items():
+                    before = alone.get(key)
+                    if before is not None and passage.score >= before.score - tolerance:
+                        relevant[key] = passage
+        ranked = sorted(relevant.values(), key=lambda passage: passage.score, reverse=True)
+        return ranked[:limit]
+
+    async def _search(self, collection: str, query: str, limit: int) -> dict[PassageKey, Passage]:
+        vector = await self._embedder.embed_query(query)
+        passages = await self._store.search(collection, vector, limit)
+        return {(p.chunk.source.source_id, p.chunk.index): p for p in passages}
+
+    async def generate(
+        self,
+        question: str,
+        language: str,
+        passages: list[Passage],
+        history: list[Exchange],
+        reply: StreamingReply,
+        sampling: Sampling | None = None,
+    ) -> Answer:
+        """Stream an answer grounded in `passages` into `reply`, then its Sources list."""
+        if not passages:
+            text = say("nothing_found", language)
+            await reply.append(text)
+            await reply.finish()
+            return Answer(text=text, cited=[], found=False)
+        prompt = await build_prompt(
+            question, language, passages, history, self._model, self._settings.prompt_token_budget
+        )
+        async for piece in self._model.stream(prompt.messages, sampling):
+            await reply.append(piece)
+        answer_text = reply.text.strip()
+        cited = select_cited(answer_text, prompt.passages)
+        await reply.finish("\n\n" + format_sources(cited, language))
+        return Answer(text=answer_text, cited=[passage for _, passage in cited], found=True)

@@ -1,0 +1,197 @@
+"""The single entry point: a message comes in, the bot indexes, runs a command or answers."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.answering import AnsweringService
+from core.commands import CommandContext, UnknownCommand, parse_command
+from core.conversation import ConversationKey, Conversations, LastAnswer
+from core.errors import UserFacingError, run_guarded
+from core.ingestion import IngestionService
+from core.language import detect_language
+from core.library import ChannelLibrary
+from core.messages import say
+from core.models import Attachment, Exchange, IncomingMessage, MessageRef, Sampling
+from core.ports import ChatClient, ProgressReporter
+from core.progress import ChatProgress
+from core.streaming import StreamingReply
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """How the bot behaves in chat."""
+
+    summaries_up_to_files: int = 3
+    again_temperature: float = 0.8
+
+
+class Bot:
+    """Decides what a message means and does it, behind one error boundary."""
+
+    def __init__(
+        self,
+        answering: AnsweringService,
+        ingestion: IngestionService,
+        library: ChannelLibrary,
+        conversations: Conversations,
+        settings: BotSettings,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._answering = answering
+        self._ingestion = ingestion
+        self._library = library
+        self._conversations = conversations
+        self._settings = settings
+        self._clock = clock
+
+    async def handle(self, message: IncomingMessage, chat: ChatClient) -> None:
+        """Handle one message addressed to the bot; never raises."""
+        language = detect_language(message.text)
+
+        async def reply(text: str) -> MessageRef:
+            return await chat.post(message.channel, text, message.thread_id)
+
+        await run_guarded(
+            self._dispatch(message, chat, language),
+            reply,
+            lambda reference: say("apology", language, ref=reference),
+            context=f"message {message.message_id} in {message.channel}",
+        )
+
+    async def _dispatch(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
+        async def reply(text: str) -> MessageRef:
+            return await chat.post(message.channel, text, message.thread_id)
+
+        if message.attachments:
+            await self._index_attachments(message, chat)
+            if not message.text.strip():
+                return
+        text = message.text.strip()
+        if not text:
+            await reply(say("empty_question", language))
+            return
+        parsed = parse_command(text)
+        if isinstance(parsed, UnknownCommand):
+            await reply(say("unknown_command", language, name=parsed.name))
+            return
+        if parsed is not None:
+            command, argument = parsed
+            context = CommandContext(
+                message=message,
+                language=language,
+                library=self._library,
+                conversations=self._conversations,
+                reply=reply,
+                regenerate=lambda: self._again(message, chat, language),
+            )
+            await command.handler(context, argument)
+            return
+        if message.attachments:
+            # Words that came with a shared file describe it; they are not a question.
+            return
+        await self._answer(message, chat, language)
+
+    def _key(self, message: IncomingMessage) -> ConversationKey:
+        return (message.channel, message.thread_id)
+
+    def _reply_stream(
+        self, message: IncomingMessage, chat: ChatClient, existing: list[MessageRef] | None = None
+    ) -> StreamingReply:
+        return StreamingReply(
+            chat,
+            message.channel,
+            message.thread_id,
+            min_interval=chat.min_edit_interval,
+            clock=self._clock,
+            existing=existing or (),
+        )
+
+    async def _answer(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
+        key = self._key(message)
+        question = message.text.strip()
+        history = self._conversations.history(key, self._answering.settings.history_turns)
+        passages = await self._answering.retrieve(message.channel, question, history)
+        reply = self._reply_stream(message, chat)
+        answer = await self._answering.generate(question, language, passages, history, reply)
+        self._conversations.record(key, Exchange(question, answer.text))
+        self._conversations.set_last_answer(
+            key, LastAnswer(question, language, passages, history, reply.messages)
+        )
+
+    async def _again(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
+        key = self._key(message)
+        last = self._conversations.last_answer(key)
+        if last is None:
+            raise UserFacingError(say("again_nothing", language))
+        reply = self._reply_stream(message, chat, existing=last.messages)
+        sampling = Sampling(
+            temperature=self._settings.again_temperature, seed=random.randrange(1, 2**31)
+        )
+        answer = await self._answering.generate(
+            last.question, last.language, last.passages, last.history, reply, sampling
+        )
+        self._conversations.replace_latest(key, Exchange(last.question, answer.text))
+        last.messages = reply.messages
+
+    async def _index_attachments(self, message: IncomingMessage, chat: ChatClient) -> None:
+        attachments = message.attachments
+        total = len(attachments)
+        summarize = total <= self._settings.summaries_up_to_files
+        progress: ProgressReporter | None = None
+        if total > 1:
+            progress = (
+                chat
+                if isinstance(chat, ProgressReporter)
+                else ChatProgress(
+                    chat,
+                    message.channel,
+                    message.thread_id,
+                    min_interval=chat.min_edit_interval,
+                    clock=self._clock,
+                )
+            )
+        succeeded = 0
+        for done, attachment in enumerate(attachments):
+            if progress is not None:
+                await progress.progress(done, total, attachment.name)
+            succeeded += await self._index_one(message, chat, attachment, summarize)
+        if progress is not None:
+            await progress.progress(total, total, "")
+            await chat.post(
+                message.channel,
+                say("index_batch_done", detect_language(message.text), ok=succeeded, total=total),
+                message.thread_id,
+            )
+
+    async def _index_one(
+        self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
+    ) -> bool:
+        language = detect_language(message.text)
+
+        async def reply(text: str) -> MessageRef:
+            return await chat.post(message.channel, text, message.thread_id)
+
+        async def work() -> None:
+            try:
+                report = await self._ingestion.index_file(message.channel, attachment, summarize)
+            except UserFacingError as error:
+                raise UserFacingError(
+                    say("index_failed", language, title=attachment.name, reason=error.message)
+                ) from error
+            key = "reindexed" if report.replaced else "indexed"
+            text = say(key, language, title=report.source.title, chunks=report.chunk_count)
+            if report.summary:
+                text += "\n" + say("summary", language, summary=report.summary)
+            await reply(text)
+
+        # Each file has its own boundary: one bad file does not stop the others.
+        return await run_guarded(
+            work(),
+            reply,
+            lambda reference: say("apology", language, ref=reference),
+            context=f"indexing {attachment.name} in {message.channel}",
+        )

@@ -1,0 +1,73 @@
+"""Which passages an answer cites, and the Sources list shown under it."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from core.language import ENGLISH
+from core.messages import say
+from core.models import Passage
+
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+def cited_numbers(answer: str, passage_count: int) -> list[int]:
+    """1-based passage numbers the answer cites as [n], in order of first use."""
+    numbers: list[int] = []
+    for match in _CITATION.finditer(answer):
+        number = int(match.group(1))
+        if 1 <= number <= passage_count and number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def select_cited(answer: str, passages: list[Passage]) -> list[tuple[int, Passage]]:
+    """The numbered passages the answer used, or all it was given when it cited none."""
+    numbers = cited_numbers(answer, len(passages)) or list(range(1, len(passages) + 1))
+    return [(number, passages[number - 1]) for number in sorted(numbers)]
+
+
+def link_at_time(url: str, seconds: float) -> str:
+    """`url` opening at `seconds` (YouTube's t= parameter); other links are left alone."""
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    if not (host.endswith("youtube.com") or host.endswith("youtu.be")):
+        return url
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "t"]
+    query.append(("t", f"{int(seconds)}s"))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _format_seconds(seconds: float) -> str:
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def describe_location(passage: Passage) -> str:
+    """Title plus page or timestamp, and the link when there is one."""
+    chunk = passage.chunk
+    text = chunk.source.title
+    if chunk.page is not None:
+        text += f", p. {chunk.page}"
+    if chunk.start_seconds is not None:
+        text += f" @ {_format_seconds(chunk.start_seconds)}"
+    url = chunk.source.url
+    if url:
+        if chunk.start_seconds is not None:
+            url = link_at_time(url, chunk.start_seconds)
+        text += f" <{url}>"
+    return text
+
+
+def format_sources(cited: list[tuple[int, Passage]], language: str = ENGLISH) -> str:
+    """A Sources list; passages at the same place share one line with all their numbers."""
+    lines: dict[str, list[int]] = {}
+    for number, passage in cited:
+        lines.setdefault(describe_location(passage), []).append(number)
+    body = "\n".join(
+        "".join(f"[{n}]" for n in numbers) + f" {location}" for location, numbers in lines.items()
+    )
+    return f"{say('sources_header', language)}:\n{body}"

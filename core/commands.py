@@ -1,0 +1,173 @@
+"""The one table of chat commands, and how a message is recognised as one."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from core.conversation import Conversations
+from core.language import KOREAN
+from core.library import ChannelLibrary
+from core.messages import say
+from core.models import IncomingMessage, MessageRef
+
+PREFIXES = ("/", "!")
+
+
+@dataclass
+class CommandContext:
+    """What a command handler may use."""
+
+    message: IncomingMessage
+    language: str
+    library: ChannelLibrary
+    conversations: Conversations
+    reply: Callable[[str], Awaitable[MessageRef]]
+    regenerate: Callable[[], Awaitable[None]]
+
+
+Handler = Callable[[CommandContext, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command: its name, Korean aliases, help line and handler."""
+
+    name: str
+    aliases: tuple[str, ...]
+    usage: str
+    help_en: str
+    help_ko: str
+    takes_argument: bool
+    handler: Handler
+
+
+@dataclass(frozen=True)
+class UnknownCommand:
+    """A message written as a command (with / or !) that names none."""
+
+    name: str
+
+
+async def _help(context: CommandContext, _argument: str) -> None:
+    lines = [
+        f"`{command.usage}` ({', '.join(command.aliases)}): "
+        + (command.help_ko if context.language == KOREAN else command.help_en)
+        for command in COMMANDS
+    ]
+    intro = (
+        "저를 멘션해 질문하거나 파일을 공유하세요. 명령:"
+        if context.language == KOREAN
+        else "Mention me with a question, or share a file to index it. Commands:"
+    )
+    await context.reply(intro + "\n" + "\n".join(lines))
+
+
+async def _sources(context: CommandContext, _argument: str) -> None:
+    sources = await context.library.sources(context.message.channel)
+    if not sources:
+        await context.reply(say("no_sources", context.language))
+        return
+    lines = [
+        f"{number}. {item.source.title} ({item.chunk_count} chunks)"
+        + (f" <{item.source.url}>" if item.source.url else "")
+        for number, item in enumerate(sources, start=1)
+    ]
+    header = say("sources_list", context.language, count=len(sources))
+    await context.reply(header + "\n" + "\n".join(lines))
+
+
+async def _forget(context: CommandContext, argument: str) -> None:
+    if not argument.strip():
+        await context.reply(say("forget_usage", context.language))
+        return
+    result = await context.library.forget(context.message.channel, argument)
+    if result.removed is not None:
+        await context.reply(
+            say(
+                "forgotten",
+                context.language,
+                title=result.removed.source.title,
+                chunks=result.removed_chunks,
+            )
+        )
+    elif result.candidates:
+        titles = ", ".join(item.source.title for item in result.candidates)
+        await context.reply(
+            say("forget_ambiguous", context.language, query=argument, titles=titles)
+        )
+    else:
+        await context.reply(say("forget_none", context.language, query=argument))
+
+
+async def _reset(context: CommandContext, _argument: str) -> None:
+    channel = context.message.channel
+    removed = await context.library.reset(channel)
+    context.conversations.forget_channel(channel)
+    await context.reply(say("reset_done", context.language, sources=removed))
+
+
+async def _again(context: CommandContext, _argument: str) -> None:
+    await context.regenerate()
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", ("도움말",), "help", "show this list", "이 목록 보기", False, _help),
+    Command(
+        "sources",
+        ("출처", "자료"),
+        "sources",
+        "list this channel's sources",
+        "이 채널의 자료 목록",
+        False,
+        _sources,
+    ),
+    Command(
+        "forget",
+        ("잊어",),
+        "forget <number or title>",
+        "remove one source from this channel",
+        "자료 하나를 이 채널에서 삭제",
+        True,
+        _forget,
+    ),
+    Command(
+        "reset",
+        ("초기화",),
+        "reset",
+        "forget every source and the conversation in this channel",
+        "이 채널의 모든 자료와 대화를 삭제",
+        False,
+        _reset,
+    ),
+    Command(
+        "again",
+        ("다시",),
+        "again",
+        "answer the last question again, differently",
+        "마지막 질문에 다시 답하기",
+        False,
+        _again,
+    ),
+)
+
+_BY_NAME = {name: command for command in COMMANDS for name in (command.name, *command.aliases)}
+
+
+def parse_command(text: str) -> tuple[Command, str] | UnknownCommand | None:
+    """Recognise a command.
+
+    With a / or ! prefix the text must be a command. Without one, the first word must name a
+    command and, for commands without an argument, nothing may follow, so a question such as
+    "reset the router how?" stays a question.
+    """
+    stripped = text.strip()
+    prefixed = stripped.startswith(PREFIXES)
+    body = stripped[1:] if prefixed else stripped
+    word, _, argument = body.partition(" ")
+    command = _BY_NAME.get(word.casefold())
+    if command is None:
+        return UnknownCommand(word) if prefixed and word else None
+    if not prefixed and not command.takes_argument and argument.strip():
+        return None
+    return command, argument.strip()

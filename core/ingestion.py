@@ -1,0 +1,143 @@
+"""Index a file into a channel's collection: check, read, embed, store, summarise."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass, replace
+
+from core.errors import UserFacingError
+from core.language import detect_language
+from core.models import (
+    Attachment,
+    ChannelRef,
+    ChatTurn,
+    Chunk,
+    IndexReport,
+    Sampling,
+    Source,
+    SourceKind,
+    StoredPoint,
+)
+from core.naming import CollectionPurpose, collection_name
+from core.ports import DocumentReader, Embedder, LanguageModel, VectorStore
+
+SUMMARY_PROMPT = (
+    "Summarize the following document in exactly two short sentences, in the document's own "
+    "language. Reply with the two sentences only."
+)
+# Enough of the document's start to say what it is about, cheap to read on a CPU.
+SUMMARY_INPUT_CHARS = 2400
+SUMMARY_MAX_TOKENS = 120
+POINT_NAMESPACE = uuid.UUID("5b0c3a4e-8d57-4a8e-9a53-2f0f4f6f7a10")
+
+
+@dataclass(frozen=True)
+class IngestionSettings:
+    """Limits and options for indexing."""
+
+    max_file_bytes: int = 20 * 1024 * 1024
+    embed_batch_size: int = 32
+    summarize: bool = True
+
+
+def source_id_for(key: str) -> str:
+    """A stable id for a source, from its canonical key (a URL or an absolute path)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+class IngestionService:
+    """Indexes files into a channel's document collection."""
+
+    def __init__(
+        self,
+        reader: DocumentReader,
+        embedder: Embedder,
+        store: VectorStore,
+        model: LanguageModel | None,
+        settings: IngestionSettings,
+    ) -> None:
+        self._reader = reader
+        self._embedder = embedder
+        self._store = store
+        self._model = model
+        self._settings = settings
+
+    def _checked_path(self, attachment: Attachment) -> str:
+        if not attachment.path:
+            raise UserFacingError(f"I could not get the file {attachment.name}.")
+        path = attachment.path
+        if not os.path.exists(path):
+            raise UserFacingError(f"There is no file at {path}.")
+        if os.path.isdir(path):
+            raise UserFacingError(f"{attachment.name} is a folder; index the files in it.")
+        size = os.path.getsize(path)
+        if size == 0:
+            raise UserFacingError(f"{attachment.name} is empty: nothing to index.")
+        if size > self._settings.max_file_bytes:
+            raise UserFacingError(
+                f"{attachment.name} is {_megabytes(size)}; the limit is "
+                f"{_megabytes(self._settings.max_file_bytes)} (ingest.max_file_mb)."
+            )
+        return path
+
+    async def index_file(
+        self, channel: ChannelRef, attachment: Attachment, summarize: bool = True
+    ) -> IndexReport:
+        """Index one file into `channel`, replacing an earlier copy of the same source."""
+        path = self._checked_path(attachment)
+        key = attachment.url or os.path.abspath(path)
+        source = Source(
+            source_id=source_id_for(key),
+            title=attachment.name,
+            kind=SourceKind.DOCUMENT,
+            url=attachment.url,
+        )
+        chunks = [
+            chunk if chunk.language else replace(chunk, language=detect_language(chunk.text))
+            for chunk in await self._reader.read(path, source)
+        ]
+        if not chunks:
+            raise UserFacingError(f"{attachment.name} holds no text I can index.")
+        points = await self._embed(chunks)
+        collection = collection_name(channel, CollectionPurpose.DOCUMENTS)
+        # Embed first, then swap: a failure while embedding keeps the old copy searchable.
+        replaced = await self._store.delete_source(collection, source.source_id) > 0
+        await self._store.upsert(collection, self._embedder.dimension, points)
+        summary = await self._summarize(chunks) if summarize and self._settings.summarize else None
+        return IndexReport(
+            source=source, chunk_count=len(chunks), summary=summary, replaced=replaced
+        )
+
+    async def _embed(self, chunks: list[Chunk]) -> list[StoredPoint]:
+        points: list[StoredPoint] = []
+        size = self._settings.embed_batch_size
+        for start in range(0, len(chunks), size):
+            batch = chunks[start : start + size]
+            vectors = await self._embedder.embed_passages([chunk.text for chunk in batch])
+            for chunk, vector in zip(batch, vectors, strict=True):
+                point_id = uuid.uuid5(POINT_NAMESPACE, f"{chunk.source.source_id}:{chunk.index}")
+                points.append(StoredPoint(str(point_id), tuple(vector), chunk))
+        return points
+
+    async def _summarize(self, chunks: list[Chunk]) -> str | None:
+        if self._model is None:
+            return None
+        text = ""
+        for chunk in chunks:
+            if len(text) >= SUMMARY_INPUT_CHARS:
+                break
+            text += chunk.text.strip() + "\n"
+        messages = [
+            ChatTurn("system", SUMMARY_PROMPT),
+            ChatTurn("user", text[:SUMMARY_INPUT_CHARS]),
+        ]
+        sampling = Sampling(temperature=0.2, max_new_tokens=SUMMARY_MAX_TOKENS)
+        pieces = [piece async for piece in self._model.stream(messages, sampling)]
+        summary = " ".join("".join(pieces).split())
+        return summary or None

@@ -1,0 +1,64 @@
+"""A channel's indexed sources: list them, forget one, reset the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.models import ChannelRef, SourceSummary
+from core.naming import CollectionPurpose, collection_name
+from core.ports import VectorStore
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What `forget` found: the removed source, or the candidates when the query was ambiguous."""
+
+    removed: SourceSummary | None
+    removed_chunks: int
+    candidates: list[SourceSummary]
+
+
+class ChannelLibrary:
+    """The sources a channel has indexed, as the user manages them."""
+
+    def __init__(self, store: VectorStore) -> None:
+        self._store = store
+
+    async def sources(self, channel: ChannelRef) -> list[SourceSummary]:
+        """Every source of the channel, by title."""
+        return await self._store.list_sources(collection_name(channel, CollectionPurpose.DOCUMENTS))
+
+    async def forget(self, channel: ChannelRef, query: str) -> ForgetResult:
+        """Remove the source `query` names: its number in `sources`, its title or its id."""
+        sources = await self.sources(channel)
+        candidates = _match(sources, query.strip())
+        if len(candidates) != 1:
+            return ForgetResult(removed=None, removed_chunks=0, candidates=candidates)
+        target = candidates[0]
+        removed = await self._store.delete_source(
+            collection_name(channel, CollectionPurpose.DOCUMENTS), target.source.source_id
+        )
+        return ForgetResult(removed=target, removed_chunks=removed, candidates=candidates)
+
+    async def reset(self, channel: ChannelRef) -> int:
+        """Drop all of the channel's collections; return how many sources it had."""
+        count = len(await self.sources(channel))
+        for purpose in CollectionPurpose:
+            await self._store.drop(collection_name(channel, purpose))
+        return count
+
+
+def _match(sources: list[SourceSummary], query: str) -> list[SourceSummary]:
+    if query.isdigit():
+        number = int(query)
+        return [sources[number - 1]] if 1 <= number <= len(sources) else []
+    folded = query.casefold()
+    exact = [
+        item
+        for item in sources
+        if folded in (item.source.title.casefold(), item.source.source_id.casefold())
+        or (item.source.url or "").casefold() == folded
+    ]
+    if exact:
+        return exact
+    return [item for item in sources if folded in item.source.title.casefold()]

@@ -1,0 +1,87 @@
+"""Every fixed sentence the bot says, in English and Korean."""
+
+from __future__ import annotations
+
+from core.language import ENGLISH, KOREAN
+
+_CATALOG: dict[str, dict[str, str]] = {
+    "nothing_found": {
+        ENGLISH: "This channel's sources hold nothing on that. "
+        "Share a file or a link here and ask again.",
+        KOREAN: "이 채널의 자료에는 그에 관한 내용이 없습니다. "
+        "파일이나 링크를 공유한 뒤 다시 물어봐 주세요.",
+    },
+    "apology": {
+        ENGLISH: "Sorry, something went wrong on my side (ref {ref}).",
+        KOREAN: "죄송합니다. 처리 중 문제가 생겼습니다 (참조 {ref}).",
+    },
+    "empty_question": {
+        ENGLISH: "Ask me a question about this channel's sources, or type `help`.",
+        KOREAN: "이 채널의 자료에 대해 질문하시거나 `help`를 입력해 주세요.",
+    },
+    "sources_header": {ENGLISH: "Sources", KOREAN: "출처"},
+    "indexed": {
+        ENGLISH: "Indexed *{title}*: {chunks} chunks.",
+        KOREAN: "*{title}* 색인 완료: 청크 {chunks}개.",
+    },
+    "reindexed": {
+        ENGLISH: "Re-indexed *{title}*: {chunks} chunks (the old copy was replaced).",
+        KOREAN: "*{title}* 다시 색인 완료: 청크 {chunks}개 (이전 내용을 교체했습니다).",
+    },
+    "index_failed": {
+        ENGLISH: "Could not index *{title}*: {reason}",
+        KOREAN: "*{title}*을(를) 색인하지 못했습니다: {reason}",
+    },
+    "index_progress": {
+        ENGLISH: "Indexing {done}/{total}: {title}",
+        KOREAN: "색인 중 {done}/{total}: {title}",
+    },
+    "index_batch_done": {
+        ENGLISH: "Indexed {ok} of {total} files.",
+        KOREAN: "파일 {total}개 중 {ok}개를 색인했습니다.",
+    },
+    "no_sources": {
+        ENGLISH: "This channel has no sources yet. Share a file or a link to add one.",
+        KOREAN: "이 채널에는 아직 자료가 없습니다. 파일이나 링크를 공유해 추가하세요.",
+    },
+    "sources_list": {
+        ENGLISH: "This channel's sources ({count}):",
+        KOREAN: "이 채널의 자료 ({count}개):",
+    },
+    "forget_usage": {
+        ENGLISH: "Say which source to forget: `forget <number or title>` (see `sources`).",
+        KOREAN: "잊을 자료를 지정해 주세요: `forget <번호 또는 제목>` (`sources` 참고).",
+    },
+    "forget_none": {
+        ENGLISH: "No source here matches “{query}”. `sources` lists them.",
+        KOREAN: "“{query}”에 해당하는 자료가 없습니다. `sources`로 목록을 확인하세요.",
+    },
+    "forget_ambiguous": {
+        ENGLISH: "“{query}” matches several sources: {titles}. Use the number from `sources`.",
+        KOREAN: "“{query}”에 여러 자료가 해당합니다: {titles}. `sources`의 번호를 사용하세요.",
+    },
+    "forgotten": {
+        ENGLISH: "Forgot *{title}* ({chunks} chunks removed).",
+        KOREAN: "*{title}*을(를) 잊었습니다 (청크 {chunks}개 삭제).",
+    },
+    "reset_done": {
+        ENGLISH: "Reset this channel: {sources} sources and the conversation are forgotten.",
+        KOREAN: "이 채널을 초기화했습니다: 자료 {sources}개와 대화를 잊었습니다.",
+    },
+    "again_nothing": {
+        ENGLISH: "There is no answer of mine here to redo yet. Ask a question first.",
+        KOREAN: "다시 생성할 답변이 아직 없습니다. 먼저 질문해 주세요.",
+    },
+    "unknown_command": {
+        ENGLISH: "I don't know the command `{name}`. Type `help` for the list.",
+        KOREAN: "`{name}` 명령은 없습니다. `help`로 목록을 확인하세요.",
+    },
+    "summary": {ENGLISH: "Summary: {summary}", KOREAN: "요약: {summary}"},
+}
+
+
+def say(key: str, language: str = ENGLISH, **values: object) -> str:
+    """The sentence `key` in `language` (English when missing), filled with `values`."""
+    variants = _CATALOG[key]
+    template = variants.get(language, variants[ENGLISH])
+    return template.format(**values)

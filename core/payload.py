@@ -1,0 +1,92 @@
+"""The payload every stored point carries, and the way back from it to a chunk.
+
+Both vector store adapters use these two mappings, so a collection written by one reads the
+same through the other (the embedded store and a Qdrant server share one schema).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.models import Chunk, Source, SourceKind
+
+Payload = dict[str, Any]
+
+# The payload keys the store needs to rebuild a Source, without the (long) chunk text.
+SOURCE_KEYS: tuple[str, ...] = ("source_id", "source_kind", "title", "url")
+
+
+def chunk_to_payload(chunk: Chunk) -> Payload:
+    """The payload stored with a chunk's vector; every key is present, unset ones as None."""
+    return {
+        "text": chunk.text,
+        "source_id": chunk.source.source_id,
+        "source_kind": chunk.source.kind.value,
+        "title": chunk.source.title,
+        "url": chunk.source.url,
+        "page": chunk.page,
+        "start_seconds": chunk.start_seconds,
+        "end_seconds": chunk.end_seconds,
+        "chunk_index": chunk.index,
+        "language": chunk.language,
+    }
+
+
+def payload_to_source(payload: Mapping[str, Any]) -> Source:
+    """Rebuild the Source a stored point belongs to."""
+    return Source(
+        source_id=_text(payload.get("source_id")),
+        title=_text(payload.get("title")),
+        kind=_kind(payload.get("source_kind")),
+        url=_optional_text(payload.get("url")),
+    )
+
+
+def payload_to_chunk(payload: Mapping[str, Any]) -> Chunk:
+    """Rebuild the Chunk a stored point was made from."""
+    return Chunk(
+        text=_text(payload.get("text")),
+        source=payload_to_source(payload),
+        index=_optional_int(payload.get("chunk_index")) or 0,
+        page=_optional_int(payload.get("page")),
+        start_seconds=_optional_float(payload.get("start_seconds")),
+        end_seconds=_optional_float(payload.get("end_seconds")),
+        language=_optional_text(payload.get("language")),
+    )
+
+
+def _kind(value: object) -> SourceKind:
+    # A point written by a newer version may carry a kind this one does not know; reading
+    # it as a document keeps the channel searchable instead of failing every query.
+    try:
+        return SourceKind(str(value))
+    except ValueError:
+        return SourceKind.DOCUMENT
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _optional_text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _optional_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    # JSON stores may hand back whole numbers as floats.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _optional_float(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return None

@@ -1,0 +1,231 @@
+"""The behaviour every VectorStore adapter must show; concrete test classes supply `store`."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+
+import pytest
+
+from core.models import ChannelRef, Chunk, Source, SourceKind, StoredPoint
+from core.naming import CollectionPurpose, collection_name
+from core.ports import VectorStore
+
+DIMENSION = 8
+
+DOCS = collection_name(ChannelRef("slack", "T01", "C-general"), CollectionPurpose.DOCUMENTS)
+OTHER = collection_name(ChannelRef("discord", "guild 7", "공지"), CollectionPurpose.DOCUMENTS)
+MISSING = collection_name(ChannelRef("console", "local", "nobody"), CollectionPurpose.MEMORY)
+
+MANUAL = Source(source_id="src-manual", title="Operations manual.pdf")
+TALK = Source(
+    source_id="src-talk",
+    title="벡터 검색 발표",
+    kind=SourceKind.MEDIA,
+    url="https://example.com/watch?v=abc",
+)
+NOTES = Source(source_id="src-notes", title="another notes.txt")
+
+
+def axis(i: int, scale: float = 1.0) -> tuple[float, ...]:
+    """A vector along one axis of the test space."""
+    return tuple(scale if j == i else 0.0 for j in range(DIMENSION))
+
+
+def blend(weights: dict[int, float]) -> tuple[float, ...]:
+    """A vector with the given weight on each axis."""
+    return tuple(weights.get(j, 0.0) for j in range(DIMENSION))
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    return dot / (math.hypot(*a) * math.hypot(*b))
+
+
+def point(vector: tuple[float, ...], chunk: Chunk, point_id: str | None = None) -> StoredPoint:
+    return StoredPoint(point_id=point_id or str(uuid.uuid4()), vector=vector, chunk=chunk)
+
+
+def manual_chunk(index: int, text: str = "Restart the worker with `ragbot restart`.") -> Chunk:
+    return Chunk(text=text, source=MANUAL, index=index, page=index + 1, language="en")
+
+
+def talk_chunk(index: int) -> Chunk:
+    return Chunk(
+        text="임베딩은 문장을 벡터로 바꿉니다. 코사인 유사도로 가까운 문장을 찾습니다.",
+        source=TALK,
+        index=index,
+        start_seconds=12.5 + index * 30,
+        end_seconds=42.0 + index * 30,
+        language="ko",
+    )
+
+
+def notes_chunk(index: int) -> Chunk:
+    return Chunk(text=f"note {index}", source=NOTES, index=index)
+
+
+class VectorStoreContract:
+    """Tests shared by every adapter; a subclass provides the `store` fixture."""
+
+    @pytest.fixture
+    def store(self) -> VectorStore:
+        raise NotImplementedError("a concrete test class provides the store")
+
+    async def test_search_returns_nearest_chunk_first_with_its_payload(
+        self, store: VectorStore
+    ) -> None:
+        talk = talk_chunk(2)
+        manual = manual_chunk(0)
+        await store.upsert(
+            DOCS,
+            DIMENSION,
+            [point(axis(0), manual), point(axis(1), talk), point(axis(2), notes_chunk(0))],
+        )
+
+        passages = await store.search(DOCS, blend({1: 1.0, 0: 0.2}), limit=3)
+
+        assert passages[0].chunk == talk
+        assert passages[0].chunk.source.kind is SourceKind.MEDIA
+        assert passages[0].chunk.source.url == "https://example.com/watch?v=abc"
+        assert passages[0].chunk.start_seconds == 72.5
+        assert passages[0].chunk.end_seconds == 102.0
+        assert passages[0].chunk.language == "ko"
+        assert passages[1].chunk == manual
+        assert passages[1].chunk.page == 1
+        assert passages[1].chunk.source.kind is SourceKind.DOCUMENT
+        assert passages[1].chunk.source.url is None
+
+    async def test_search_orders_by_cosine_similarity_and_respects_limit(
+        self, store: VectorStore
+    ) -> None:
+        vectors = [
+            blend({0: 1.0}),
+            blend({0: 1.0, 1: 0.5}),
+            blend({0: 1.0, 1: 2.0}),
+            blend({1: 1.0}),
+            blend({2: 1.0}),
+        ]
+        await store.upsert(
+            DOCS, DIMENSION, [point(v, manual_chunk(i)) for i, v in enumerate(vectors)]
+        )
+        query = blend({0: 1.0, 1: 0.1})
+
+        passages = await store.search(DOCS, query, limit=3)
+
+        assert [p.chunk.index for p in passages] == [0, 1, 2]
+        expected = [cosine(query, vectors[i]) for i in (0, 1, 2)]
+        assert [p.score for p in passages] == pytest.approx(expected, abs=1e-5)
+
+    async def test_score_is_cosine_similarity_whatever_the_vector_length(
+        self, store: VectorStore
+    ) -> None:
+        await store.upsert(DOCS, DIMENSION, [point(axis(3, scale=40.0), notes_chunk(0))])
+
+        passages = await store.search(DOCS, axis(3, scale=0.01), limit=1)
+
+        assert passages[0].score == pytest.approx(1.0, abs=1e-5)
+
+    async def test_collections_are_isolated(self, store: VectorStore) -> None:
+        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
+        await store.upsert(OTHER, DIMENSION, [point(axis(0), talk_chunk(0))])
+
+        in_docs = await store.search(DOCS, axis(0), limit=10)
+        in_other = await store.search(OTHER, axis(0), limit=10)
+
+        assert [p.chunk.source for p in in_docs] == [MANUAL]
+        assert [p.chunk.source for p in in_other] == [TALK]
+        assert await store.delete_source(OTHER, MANUAL.source_id) == 0
+        assert await store.count(DOCS) == 1
+
+    async def test_upsert_with_the_same_point_id_replaces_the_point(
+        self, store: VectorStore
+    ) -> None:
+        point_id = str(uuid.uuid4())
+        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0, "old"), point_id)])
+
+        await store.upsert(DOCS, DIMENSION, [point(axis(5), manual_chunk(0, "new"), point_id)])
+
+        assert await store.count(DOCS) == 1
+        passages = await store.search(DOCS, axis(5), limit=5)
+        assert [p.chunk.text for p in passages] == ["new"]
+        assert passages[0].score == pytest.approx(1.0, abs=1e-5)
+
+    async def test_upsert_rejects_a_vector_of_the_wrong_dimension(self, store: VectorStore) -> None:
+        with pytest.raises(ValueError):
+            await store.upsert(DOCS, DIMENSION, [point((1.0, 0.0), manual_chunk(0))])
+
+        assert await store.count(DOCS) == 0
+
+    async def test_list_sources_counts_chunks_per_source_sorted_by_title(
+        self, store: VectorStore
+    ) -> None:
+        points = (
+            [point(axis(i), manual_chunk(i)) for i in range(3)]
+            + [point(axis(i), talk_chunk(i)) for i in range(2)]
+            + [point(axis(7), notes_chunk(0))]
+        )
+        await store.upsert(DOCS, DIMENSION, points)
+
+        summaries = await store.list_sources(DOCS)
+
+        assert [(s.source, s.chunk_count) for s in summaries] == [
+            (NOTES, 1),
+            (MANUAL, 3),
+            (TALK, 2),
+        ]
+
+    async def test_delete_source_removes_only_that_source_and_returns_the_count(
+        self, store: VectorStore
+    ) -> None:
+        points = [point(axis(i), manual_chunk(i)) for i in range(3)] + [
+            point(axis(i), talk_chunk(i)) for i in range(2)
+        ]
+        await store.upsert(DOCS, DIMENSION, points)
+
+        removed = await store.delete_source(DOCS, MANUAL.source_id)
+
+        assert removed == 3
+        assert await store.count(DOCS) == 2
+        assert [s.source for s in await store.list_sources(DOCS)] == [TALK]
+        passages = await store.search(DOCS, axis(0), limit=10)
+        assert {p.chunk.source for p in passages} == {TALK}
+        assert await store.delete_source(DOCS, MANUAL.source_id) == 0
+
+    async def test_drop_deletes_the_collection_and_reports_whether_it_existed(
+        self, store: VectorStore
+    ) -> None:
+        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
+        await store.upsert(OTHER, DIMENSION, [point(axis(0), talk_chunk(0))])
+
+        assert await store.drop(DOCS) is True
+
+        assert await store.count(DOCS) == 0
+        assert await store.search(DOCS, axis(0), limit=5) == []
+        assert await store.drop(DOCS) is False
+        assert await store.count(OTHER) == 1
+
+    async def test_a_dropped_collection_can_be_created_again(self, store: VectorStore) -> None:
+        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
+        await store.drop(DOCS)
+
+        await store.upsert(DOCS, 4, [point((0.0, 1.0, 0.0, 0.0), talk_chunk(0))])
+
+        passages = await store.search(DOCS, (0.0, 1.0, 0.0, 0.0), limit=5)
+        assert [p.chunk.source for p in passages] == [TALK]
+
+    async def test_a_missing_collection_reads_as_empty(self, store: VectorStore) -> None:
+        assert await store.search(MISSING, axis(0), limit=5) == []
+        assert await store.list_sources(MISSING) == []
+        assert await store.delete_source(MISSING, MANUAL.source_id) == 0
+        assert await store.count(MISSING) == 0
+        assert await store.drop(MISSING) is False
+        # Reading must not have created it.
+        assert await store.count(MISSING) == 0
+
+    async def test_count_counts_the_points_of_one_collection(self, store: VectorStore) -> None:
+        await store.upsert(DOCS, DIMENSION, [point(axis(i), manual_chunk(i)) for i in range(4)])
+        await store.upsert(DOCS, DIMENSION, [point(axis(i), talk_chunk(i)) for i in range(3)])
+
+        assert await store.count(DOCS) == 7

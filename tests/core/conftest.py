@@ -1,0 +1,99 @@
+"""A bot built from fakes, as bots/bootstrap.py builds the real one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from core.answering import AnsweringService, AnsweringSettings
+from core.bot import Bot, BotSettings
+from core.conversation import Conversations
+from core.ingestion import IngestionService, IngestionSettings
+from core.library import ChannelLibrary
+from core.models import Attachment, ChannelRef, IncomingMessage
+from tests.fakes import (
+    FakeClock,
+    MemoryStore,
+    ParagraphReader,
+    RecordingChat,
+    ScriptedModel,
+    WordEmbedder,
+)
+
+CHANNEL_A = ChannelRef("test", "team", "alpha")
+CHANNEL_B = ChannelRef("test", "team", "beta")
+TOWER = (
+    "The Glimmerstone Tower stands in the harbour town of Vellmora.\n\n"
+    "The Glimmerstone Tower was built in 1887 by the engineer Odile Marchetti.\n\n"
+    "Lunch is served in the canteen from noon until two."
+)
+
+
+@dataclass
+class Harness:
+    """A bot over fakes, with the fakes at hand for assertions."""
+
+    bot: Bot
+    chat: RecordingChat
+    store: MemoryStore
+    embedder: WordEmbedder
+    model: ScriptedModel
+    clock: FakeClock
+    tmp_path: Path
+
+    def write(self, name: str, text: str | bytes) -> Path:
+        path = self.tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    async def say(
+        self, text: str, channel: ChannelRef = CHANNEL_A, thread: str | None = None
+    ) -> None:
+        await self.bot.handle(IncomingMessage(channel, "u1", text, "x", thread), self.chat)
+
+    async def share(self, *paths: Path, channel: ChannelRef = CHANNEL_A, text: str = "") -> None:
+        attachments = tuple(Attachment(name=path.name, path=str(path)) for path in paths)
+        await self.bot.handle(
+            IncomingMessage(channel, "u1", text, "x", None, attachments), self.chat
+        )
+
+
+def build_harness(
+    tmp_path: Path,
+    model: ScriptedModel | None = None,
+    min_score: float = 0.3,
+    max_file_bytes: int = 1024 * 1024,
+) -> Harness:
+    store = MemoryStore()
+    embedder = WordEmbedder()
+    model = model or ScriptedModel("The tower was built in 1887 [1].")
+    clock = FakeClock()
+    answering = AnsweringService(
+        store, embedder, model, AnsweringSettings(top_k=3, min_score=min_score, history_turns=2)
+    )
+    ingestion = IngestionService(
+        ParagraphReader(),
+        embedder,
+        store,
+        model,
+        IngestionSettings(max_file_bytes=max_file_bytes, embed_batch_size=2, summarize=True),
+    )
+    bot = Bot(
+        answering,
+        ingestion,
+        ChannelLibrary(store),
+        Conversations(),
+        BotSettings(summaries_up_to_files=3, again_temperature=0.9),
+        clock=clock,
+    )
+    return Harness(bot, RecordingChat(), store, embedder, model, clock, tmp_path)
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Harness:
+    return build_harness(tmp_path)

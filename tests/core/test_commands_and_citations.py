@@ -1,0 +1,68 @@
+"""Command parsing, citations and links."""
+
+from __future__ import annotations
+
+from core.citations import cited_numbers, format_sources, link_at_time, select_cited
+from core.commands import UnknownCommand, parse_command
+from core.language import detect_language
+from core.models import Chunk, Passage, Source, SourceKind
+
+
+def test_command_words_are_commands_with_or_without_a_prefix() -> None:
+    for text in ("sources", "/sources", "!sources", "SOURCES", "출처"):
+        parsed = parse_command(text)
+        assert isinstance(parsed, tuple) and parsed[0].name == "sources"
+
+
+def test_a_question_starting_with_a_command_word_stays_a_question() -> None:
+    assert parse_command("reset the router how?") is None
+    assert parse_command("again, why is the sky blue?") is None
+
+
+def test_forget_takes_the_rest_as_its_argument() -> None:
+    parsed = parse_command("forget  quarterly report.pdf ")
+    assert isinstance(parsed, tuple)
+    assert parsed[0].name == "forget" and parsed[1] == "quarterly report.pdf"
+
+
+def test_prefixed_unknown_word_is_an_unknown_command() -> None:
+    assert parse_command("/bogus") == UnknownCommand("bogus")
+    assert parse_command("what is bogus?") is None
+
+
+def test_citations_are_read_in_order_and_out_of_range_ones_ignored() -> None:
+    assert cited_numbers("See [2] and [1], again [2], not [9].", 3) == [2, 1]
+
+
+def _passage(
+    title: str, page: int | None = None, url: str | None = None, start: float | None = None
+) -> Passage:
+    source = Source(
+        "id-" + title, title, SourceKind.MEDIA if start is not None else SourceKind.DOCUMENT, url
+    )
+    return Passage(Chunk("text", source, 0, page=page, start_seconds=start), 0.9)
+
+
+def test_sources_share_a_line_when_they_point_at_the_same_place() -> None:
+    passages = [_passage("a.pdf", 3), _passage("a.pdf", 3), _passage("b.txt")]
+
+    text = format_sources(select_cited("Uses [1] and [2] and [3].", passages))
+
+    assert text == "Sources:\n[1][2] a.pdf, p. 3\n[3] b.txt"
+
+
+def test_youtube_sources_link_to_the_second() -> None:
+    passage = _passage("Talk", url="https://www.youtube.com/watch?v=abc&t=5s", start=95.4)
+
+    text = format_sources(select_cited("[1]", [passage]))
+
+    assert "Talk @ 1:35 <https://www.youtube.com/watch?v=abc&t=95s>" in text
+    assert link_at_time("https://youtu.be/abc", 7) == "https://youtu.be/abc?t=7s"
+    assert link_at_time("https://example.com/a", 7) == "https://example.com/a"
+
+
+def test_language_detection_tells_korean_from_english() -> None:
+    assert detect_language("글리머스톤 타워는 언제 지어졌나요?") == "ko"
+    assert detect_language("When was the Glimmerstone Tower built?") == "en"
+    assert detect_language("Slack 알림 설정은 어떻게 바꾸나요?") == "ko"
+    assert detect_language("1234 !!") == "en"

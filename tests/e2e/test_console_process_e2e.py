@@ -1,0 +1,95 @@
+"""`python -m bots console` as a user runs it, with questions piped on stdin: bad input gets
+clear replies, the console keeps serving, and indexed data survives a restart."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import GLIMMER_TEXT, MODEL, ROOT
+
+
+def run_console(
+    data_dir: Path, lines: list[str], channel: str = "alpha"
+) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("RAGBOT_")}
+    environment |= {
+        "RAGBOT_DATA_DIR": str(data_dir),
+        "RAGBOT_LLM__MODEL_PATH": str(MODEL),
+        "RAGBOT_LLM__SEED": "7",
+        "RAGBOT_INGEST__SUMMARY": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bots", "console", "--channel", channel],
+        cwd=ROOT,
+        env=environment,
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("bad")
+    files = {
+        "empty": folder / "empty.txt",
+        "corrupt": folder / "broken.pdf",
+        "binary": folder / "blob.dat",
+        "huge": folder / "huge.txt",
+        "good": folder / "glimmerstone.txt",
+    }
+    files["empty"].write_bytes(b"")
+    files["corrupt"].write_bytes(b"%PDF-1.7\n" + os.urandom(4096))
+    files["binary"].write_bytes(bytes(range(256)) * 64)
+    with files["huge"].open("w", encoding="utf-8") as handle:
+        line = "All work and no play makes a very long text file indeed.\n"
+        handle.write(line * (50 * 1024 * 1024 // len(line) + 1))
+    files["good"].write_text(GLIMMER_TEXT, encoding="utf-8")
+    return files
+
+
+def test_bad_input_gets_clear_replies_and_data_survives_a_restart(
+    tmp_path: Path, bad_inputs: dict[str, Path]
+) -> None:
+    data_dir = tmp_path / "data"
+    first = run_console(
+        data_dir,
+        [
+            f"/index {bad_inputs['empty'].parent / 'missing.txt'}",
+            f"/index {bad_inputs['empty']}",
+            f"/index {bad_inputs['corrupt']}",
+            f"/index {bad_inputs['binary']}",
+            f"/index {bad_inputs['huge']}",
+            "/frobnicate",
+            "",
+            f"/index {bad_inputs['good']}",
+            "When was the Glimmerstone Tower built?",
+        ],
+    )
+
+    output = first.stdout
+    assert first.returncode == 0, first.stderr
+    assert "There is no file at" in output
+    assert "empty.txt is empty: nothing to index." in output
+    assert "Could not index *broken.pdf*" in output
+    assert "Could not index *blob.dat*" in output
+    assert "huge.txt is 50.0 MB; the limit is 20.0 MB" in output
+    assert "I don't know the command `frobnicate`" in output
+    assert "Ask me a question about this channel's sources" in output
+    assert "Indexed *glimmerstone.txt*" in output
+    answer, _, sources = output.rpartition("Sources:")
+    assert "1887" in answer.rsplit("Indexed *glimmerstone.txt*", 1)[1]
+    assert "glimmerstone.txt" in sources
+    assert "Traceback" not in first.stderr
+
+    second = run_console(data_dir, ["sources", "Glimmerstone Tower는 언제 지어졌어요?"])
+
+    assert second.returncode == 0, second.stderr
+    assert "1. glimmerstone.txt" in second.stdout
+    assert "1887" in second.stdout.rpartition("출처:")[0]

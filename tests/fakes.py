@@ -1,0 +1,242 @@
+"""Fakes at the core's seams: a recording chat, a word-overlap embedder, an in-memory store,
+a scripted language model and a paragraph reader."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import UserFacingError
+from core.models import (
+    ChannelRef,
+    ChatTurn,
+    Chunk,
+    MessageRef,
+    Passage,
+    Sampling,
+    Source,
+    SourceSummary,
+    StoredPoint,
+)
+
+WORD = re.compile(r"\w+")
+
+
+@dataclass
+class ChatEvent:
+    """One call that reached the fake chat."""
+
+    verb: str
+    ref: MessageRef
+    text: str
+
+
+class RecordingChat:
+    """A ChatClient that records every call and keeps each message's current text."""
+
+    def __init__(self, message_limit: int = 4000, min_edit_interval: float = 1.0) -> None:
+        self._limit = message_limit
+        self._interval = min_edit_interval
+        self.events: list[ChatEvent] = []
+        self.texts: dict[str, str] = {}
+        self.order: list[str] = []
+
+    @property
+    def message_limit(self) -> int:
+        return self._limit
+
+    @property
+    def min_edit_interval(self) -> float:
+        return self._interval
+
+    async def post(
+        self, channel: ChannelRef, text: str, thread_id: str | None = None
+    ) -> MessageRef:
+        assert len(text) <= self._limit, "a post exceeded the platform limit"
+        ref = MessageRef(channel, f"m{len(self.order) + 1}", thread_id)
+        self.order.append(ref.message_id)
+        self.texts[ref.message_id] = text
+        self.events.append(ChatEvent("post", ref, text))
+        return ref
+
+    async def edit(self, ref: MessageRef, text: str) -> None:
+        assert len(text) <= self._limit, "an edit exceeded the platform limit"
+        assert ref.message_id in self.texts, "edited a message that was never posted"
+        self.texts[ref.message_id] = text
+        self.events.append(ChatEvent("edit", ref, text))
+
+    async def react(self, ref: MessageRef, emoji: str) -> None:
+        self.events.append(ChatEvent("react", ref, emoji))
+
+    def shown(self) -> list[str]:
+        """Current text of every message, in posting order."""
+        return [self.texts[message_id] for message_id in self.order]
+
+    def last(self) -> str:
+        return self.texts[self.order[-1]]
+
+    def count(self, verb: str) -> int:
+        return sum(1 for event in self.events if event.verb == verb)
+
+
+def word_vector(text: str, dimension: int = 64) -> list[float]:
+    """A deterministic bag-of-words vector: texts sharing words point the same way."""
+    vector = [0.0] * dimension
+    for word in WORD.findall(text.casefold()):
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[digest[0] % dimension] += 1.0 if digest[1] % 2 else -1.0
+    norm = math.sqrt(sum(value * value for value in vector)) or 1.0
+    return [value / norm for value in vector]
+
+
+class WordEmbedder:
+    """An Embedder over word_vector, recording the queries it embedded."""
+
+    def __init__(self, dimension: int = 256) -> None:
+        self._dimension = dimension
+        self.queries: list[str] = []
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        return [word_vector(text, self._dimension) for text in texts]
+
+    async def embed_query(self, text: str) -> list[float]:
+        self.queries.append(text)
+        return word_vector(text, self._dimension)
+
+
+@dataclass
+class MemoryStore:
+    """A VectorStore in a dict; passes the same contract suite as the real stores."""
+
+    collections: dict[str, dict[str, StoredPoint]] = field(default_factory=dict)
+    closed: bool = False
+
+    async def upsert(self, collection: str, dimension: int, points: Sequence[StoredPoint]) -> None:
+        target = self.collections.setdefault(collection, {})
+        for point in points:
+            assert len(point.vector) == dimension
+            target[point.point_id] = point
+
+    async def search(self, collection: str, vector: Sequence[float], limit: int) -> list[Passage]:
+        def cosine(other: Sequence[float]) -> float:
+            dot = sum(a * b for a, b in zip(vector, other, strict=True))
+            norms = math.sqrt(sum(a * a for a in vector)) * math.sqrt(sum(b * b for b in other))
+            return dot / norms if norms else 0.0
+
+        scored = [
+            Passage(point.chunk, cosine(point.vector))
+            for point in self.collections.get(collection, {}).values()
+        ]
+        return sorted(scored, key=lambda passage: passage.score, reverse=True)[:limit]
+
+    async def list_sources(self, collection: str) -> list[SourceSummary]:
+        counts: dict[str, tuple[Source, int]] = {}
+        for point in self.collections.get(collection, {}).values():
+            source = point.chunk.source
+            counts[source.source_id] = (source, counts.get(source.source_id, (source, 0))[1] + 1)
+        summaries = [SourceSummary(source, count) for source, count in counts.values()]
+        return sorted(summaries, key=lambda item: item.source.title)
+
+    async def delete_source(self, collection: str, source_id: str) -> int:
+        points = self.collections.get(collection, {})
+        doomed = [key for key, point in points.items() if point.chunk.source.source_id == source_id]
+        for key in doomed:
+            del points[key]
+        return len(doomed)
+
+    async def count(self, collection: str) -> int:
+        return len(self.collections.get(collection, {}))
+
+    async def drop(self, collection: str) -> bool:
+        return self.collections.pop(collection, None) is not None
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class ScriptedModel:
+    """A LanguageModel that replies with scripted answers, word by word, and records prompts.
+
+    Summary requests get `summary`; questions get the scripted answers in turn (the last
+    one repeats).
+    """
+
+    def __init__(
+        self,
+        *answers: str,
+        summary: str = "A short summary. It has two sentences.",
+        context_length: int = 2048,
+        max_new_tokens: int = 128,
+    ) -> None:
+        self._answers = list(answers) or ["An answer [1]."]
+        self._summary = summary
+        self.questions_asked = 0
+        self._context_length = context_length
+        self._max_new_tokens = max_new_tokens
+        self.prompts: list[list[ChatTurn]] = []
+        self.samplings: list[Sampling | None] = []
+        self.failure: Exception | None = None
+
+    @property
+    def context_length(self) -> int:
+        return self._context_length
+
+    @property
+    def max_new_tokens(self) -> int:
+        return self._max_new_tokens
+
+    async def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    async def stream(
+        self,
+        messages: Sequence[ChatTurn],
+        sampling: Sampling | None = None,
+        stop: Sequence[str] = (),
+    ) -> AsyncIterator[str]:
+        self.prompts.append(list(messages))
+        self.samplings.append(sampling)
+        if self.failure is not None:
+            raise self.failure
+        if messages[0].content.startswith("Summarize"):
+            answer = self._summary
+        else:
+            answer = self._answers[min(self.questions_asked, len(self._answers) - 1)]
+            self.questions_asked += 1
+        for index, word in enumerate(answer.split(" ")):
+            yield word if index == 0 else " " + word
+
+
+class ParagraphReader:
+    """A DocumentReader that splits text files at blank lines."""
+
+    def supports(self, path: str) -> bool:
+        return True
+
+    async def read(self, path: str, source: Source) -> list[Chunk]:
+        data = Path(path).read_bytes()
+        if b"\x00" in data:
+            raise UserFacingError(f"{Path(path).name} is not a text file.")
+        paragraphs = [part.strip() for part in data.decode("utf-8").split("\n\n") if part.strip()]
+        return [Chunk(text, source, index) for index, text in enumerate(paragraphs)]
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
