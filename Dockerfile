@@ -1,7 +1,9 @@
-# ragbot image, first version: the console bot on the embedded defaults.
+# ragbot image: the console bot by default; any `python -m bots` command by argument.
 #   docker build -t ragbot .
-#   docker run -it -v ragbot-data:/app/data ragbot
-# The image installs through the same make targets as CI (`make install model`).
+#   docker run -it -v ragbot-data:/app/data ragbot            # console
+#   docker run --rm -v ragbot-data:/app/data ragbot doctor     # what would run, and checks
+# It installs through `make install` and `make model`: the same recipes `make test` runs
+# first in CI, so CI exercises the image's install path.
 FROM python:3.11-slim
 
 RUN apt-get update \
@@ -16,9 +18,11 @@ COPY adapters ./adapters
 COPY bots ./bots
 COPY config ./config
 
-# llama-cpp-python compiles from source here: several minutes on 2 cores.
-RUN make install model && rm -rf /root/.cache .cache
+# llama-cpp-python compiles from source here: several minutes on 2 cores. The offline
+# model is baked in (models/, 491 MB); mount another models folder to use other files.
+RUN make install model PYTHON=python3.11 && rm -rf /root/.cache .cache
 
+# Data (vector store, logs, the downloaded default model) lives in a volume.
 ENV RAGBOT_DATA_DIR=/app/data
 VOLUME ["/app/data"]
 ENTRYPOINT ["/app/.venv/bin/python", "-m", "bots"]

@@ -14,6 +14,7 @@ import itertools
 import json
 import statistics
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,17 +97,22 @@ def accuracy(scored: list[Scored], threshold: float) -> float:
     return right / len(scored)
 
 
+def best_cut(values: Iterable[float], accuracy_at: Callable[[float], float]) -> tuple[float, float]:
+    """The cut between `values` with the best accuracy; among equals, the widest gap."""
+    cuts = sorted(set(values))
+    candidates = [(low + high) / 2 for low, high in itertools.pairwise(cuts)]
+    candidates += [cuts[0] - 0.005, cuts[-1] + 0.005]
+
+    def margin(candidate: float) -> float:
+        return min(abs(candidate - cut) for cut in cuts)
+
+    best = max(candidates, key=lambda candidate: (accuracy_at(candidate), margin(candidate)))
+    return best, accuracy_at(best)
+
+
 def best_threshold(scored: list[Scored]) -> tuple[float, float]:
     """The most accurate threshold; among equals, the one with the widest gap around it."""
-    scores = sorted({item.score for item in scored})
-    candidates = [(low + high) / 2 for low, high in itertools.pairwise(scores)]
-    candidates += [scores[0] - 0.005, scores[-1] + 0.005]
-
-    def margin(threshold: float) -> float:
-        return min(abs(threshold - score) for score in scores)
-
-    threshold = max(candidates, key=lambda t: (accuracy(scored, t), margin(t)))
-    return threshold, accuracy(scored, threshold)
+    return best_cut((item.score for item in scored), lambda t: accuracy(scored, t))
 
 
 def tolerance_accuracy(follow_ups: list[FollowUp], tolerance: float) -> float:
@@ -117,15 +123,9 @@ def tolerance_accuracy(follow_ups: list[FollowUp], tolerance: float) -> float:
 
 def best_tolerance(follow_ups: list[FollowUp]) -> tuple[float, float]:
     """The most accurate tolerance; among equals, the one with the widest gap around it."""
-    cuts = sorted({-item.dilution for item in follow_ups})
-    candidates = [(low + high) / 2 for low, high in itertools.pairwise(cuts)]
-    candidates += [cuts[0] - 0.005, cuts[-1] + 0.005]
-
-    def margin(tolerance: float) -> float:
-        return min(abs(tolerance - cut) for cut in cuts)
-
-    tolerance = max(candidates, key=lambda t: (tolerance_accuracy(follow_ups, t), margin(t)))
-    return tolerance, tolerance_accuracy(follow_ups, tolerance)
+    return best_cut(
+        (-item.dilution for item in follow_ups), lambda t: tolerance_accuracy(follow_ups, t)
+    )
 
 
 async def _follow_ups(

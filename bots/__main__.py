@@ -1,4 +1,4 @@
-"""Command line: `python -m bots console | ingest PATH --channel NAME`."""
+"""Command line: `python -m bots console | ingest PATH --channel NAME | doctor`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 from adapters.console_chat import ConsoleChat, ShowText, console_channel, parse_console_line
 from bots.bootstrap import Runtime, bootstrap
 from bots.console import run_console, stdin_reader
+from bots.doctor import report, run_checks
+from bots.model_choice import ModelChoice, choose_model
 from config.settings import Settings, SettingsError, load_settings
 from core.errors import UserFacingError
 from core.models import IncomingMessage
@@ -32,23 +34,29 @@ def configure_logging(settings: Settings) -> Path:
     return log_file
 
 
-def _describe(settings: Settings) -> str:
+def _describe(settings: Settings, choice: ModelChoice) -> str:
     store = (
         f"Qdrant Edge in {settings.data_dir / 'qdrant'}"
         if settings.store.backend == "edge"
         else f"Qdrant server at {settings.store.url}"
     )
-    return (
-        f"model {settings.llm.model_path.name} (llama-cpp), embedder {settings.embedder.backend}, "
-        f"{store}"
-    )
+    model = choice.path.name if choice.path else settings.llm.openai.model
+    return f"model {model} ({choice.backend}), embedder {settings.embedder.backend}, {store}"
+
+
+def _start(settings: Settings) -> tuple[Runtime, ModelChoice]:
+    """Resolve the model (downloading the default one if allowed) and build the bot."""
+    choice = choose_model(settings)
+    if choice.notice:
+        logging.getLogger("ragbot").warning("%s", choice.notice)
+    return bootstrap(settings, model_choice=choice), choice
 
 
 async def _console(settings: Settings, channel: str) -> None:
-    runtime: Runtime = bootstrap(settings)
+    runtime, choice = _start(settings)
     chat = ConsoleChat()
     interactive = sys.stdin.isatty()
-    print(f"ragbot console: {_describe(settings)}.", file=sys.stderr)
+    print(f"ragbot console: {_describe(settings, choice)}.", file=sys.stderr)
     if interactive:
         print(
             f"Channel #{channel}. Ask a question, `/index PATH` to add a file or a folder, "
@@ -64,7 +72,7 @@ async def _console(settings: Settings, channel: str) -> None:
 
 
 async def _ingest(settings: Settings, path: str, channel: str) -> int:
-    runtime = bootstrap(settings)
+    runtime, _ = _start(settings)
     chat = ConsoleChat()
     try:
         action = parse_console_line(f"/index {path}", console_channel(channel), 1)
@@ -78,6 +86,12 @@ async def _ingest(settings: Settings, path: str, channel: str) -> int:
         await runtime.close()
 
 
+async def _doctor(settings: Settings) -> int:
+    lines, checks = await run_checks(settings)
+    print(report(lines, checks))
+    return 0 if all(check.ok for check in checks) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command the arguments name."""
     parser = argparse.ArgumentParser(prog="python -m bots", description="ragbot")
@@ -87,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     ingest = commands.add_parser("ingest", help="index a file or a folder into a channel")
     ingest.add_argument("path")
     ingest.add_argument("--channel", required=True, help="console channel name")
+    commands.add_parser("doctor", help="show what the bot would run with and check each engine")
     arguments = parser.parse_args(argv)
 
     try:
@@ -101,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "console":
             asyncio.run(_console(settings, arguments.channel or settings.console.channel))
             return 0
+        if arguments.command == "doctor":
+            return asyncio.run(_doctor(settings))
         return asyncio.run(_ingest(settings, arguments.path, arguments.channel))
     except UserFacingError as error:
         print(f"ragbot: {error.message}", file=sys.stderr)

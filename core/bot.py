@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.answering import AnsweringService
@@ -19,6 +19,15 @@ from core.models import Attachment, Exchange, IncomingMessage, MessageRef, Sampl
 from core.ports import ChatClient, ProgressReporter
 from core.progress import ChatProgress
 from core.streaming import StreamingReply
+
+
+def _replier(message: IncomingMessage, chat: ChatClient) -> Callable[[str], Awaitable[MessageRef]]:
+    """Post a reply where `message` was said (its thread, when it has one)."""
+
+    async def reply(text: str) -> MessageRef:
+        return await chat.post(message.channel, text, message.thread_id)
+
+    return reply
 
 
 @dataclass(frozen=True)
@@ -51,21 +60,15 @@ class Bot:
     async def handle(self, message: IncomingMessage, chat: ChatClient) -> None:
         """Handle one message addressed to the bot; never raises."""
         language = detect_language(message.text)
-
-        async def reply(text: str) -> MessageRef:
-            return await chat.post(message.channel, text, message.thread_id)
-
         await run_guarded(
             self._dispatch(message, chat, language),
-            reply,
+            _replier(message, chat),
             lambda reference: say("apology", language, ref=reference),
             context=f"message {message.message_id} in {message.channel}",
         )
 
     async def _dispatch(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
-        async def reply(text: str) -> MessageRef:
-            return await chat.post(message.channel, text, message.thread_id)
-
+        reply = _replier(message, chat)
         if message.attachments:
             await self._index_attachments(message, chat)
             if not message.text.strip():
@@ -171,9 +174,7 @@ class Bot:
         self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
     ) -> bool:
         language = detect_language(message.text)
-
-        async def reply(text: str) -> MessageRef:
-            return await chat.post(message.channel, text, message.thread_id)
+        reply = _replier(message, chat)
 
         async def work() -> None:
             try:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import uuid
 from dataclasses import dataclass, replace
 
 from core.errors import UserFacingError
+from core.generation import consume_within
 from core.language import detect_language
 from core.models import (
     Attachment,
@@ -30,6 +32,7 @@ SUMMARY_PROMPT = (
 # Enough of the document's start to say what it is about, cheap to read on a CPU.
 SUMMARY_INPUT_CHARS = 2400
 SUMMARY_MAX_TOKENS = 120
+log = logging.getLogger("ragbot.ingestion")
 POINT_NAMESPACE = uuid.UUID("5b0c3a4e-8d57-4a8e-9a53-2f0f4f6f7a10")
 
 
@@ -40,6 +43,7 @@ class IngestionSettings:
     max_file_bytes: int = 20 * 1024 * 1024
     embed_batch_size: int = 32
     summarize: bool = True
+    max_generation_seconds: float = 120.0
 
 
 def source_id_for(key: str) -> str:
@@ -109,7 +113,13 @@ class IngestionService:
         # Embed first, then swap: a failure while embedding keeps the old copy searchable.
         replaced = await self._store.delete_source(collection, source.source_id) > 0
         await self._store.upsert(collection, self._embedder.dimension, points)
-        summary = await self._summarize(chunks) if summarize and self._settings.summarize else None
+        summary = None
+        if summarize and self._settings.summarize:
+            try:
+                summary = await self._summarize(chunks)
+            except Exception:
+                # The summary is a courtesy: the source is indexed whether or not it works.
+                log.warning("no summary for %s", source.title, exc_info=True)
         return IndexReport(
             source=source, chunk_count=len(chunks), summary=summary, replaced=replaced
         )
@@ -138,6 +148,13 @@ class IngestionService:
             ChatTurn("user", text[:SUMMARY_INPUT_CHARS]),
         ]
         sampling = Sampling(temperature=0.2, max_new_tokens=SUMMARY_MAX_TOKENS)
-        pieces = [piece async for piece in self._model.stream(messages, sampling)]
+        pieces: list[str] = []
+
+        async def keep(piece: str) -> None:
+            pieces.append(piece)
+
+        await consume_within(
+            self._model.stream(messages, sampling), keep, self._settings.max_generation_seconds
+        )
         summary = " ".join("".join(pieces).split())
         return summary or None

@@ -76,6 +76,10 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "I don't know the command `{name}`. Type `help` for the list.",
         KOREAN: "`{name}` 명령은 없습니다. `help`로 목록을 확인하세요.",
     },
+    "generation_stopped": {
+        ENGLISH: "(Stopped: the answer took longer than {seconds:g} s.)",
+        KOREAN: "(중단됨: 답변이 {seconds:g}초를 넘겼습니다.)",
+    },
     "summary": {ENGLISH: "Summary: {summary}", KOREAN: "요약: {summary}"},
 }
 

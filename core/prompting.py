@@ -20,7 +20,7 @@ LANGUAGE_RULE = {
 }
 DEFAULT_LANGUAGE_RULE = "Answer in the language of the question."
 # Tokens a chat template adds around every message (role markers, separators).
-TEMPLATE_OVERHEAD_PER_TURN = 8
+TEMPLATE_OVERHEAD_PER_TURN = 12
 # Old answers are context, not content: enough to resolve "it", not enough to crowd passages.
 HISTORY_ANSWER_CHARS = 400
 

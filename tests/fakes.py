@@ -3,6 +3,7 @@ a scripted language model and a paragraph reader."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import re
@@ -184,6 +185,8 @@ class ScriptedModel:
         self.prompts: list[list[ChatTurn]] = []
         self.samplings: list[Sampling | None] = []
         self.failure: Exception | None = None
+        self.endless = False
+        self.closed_streams = 0
 
     @property
     def context_length(self) -> int:
@@ -206,6 +209,13 @@ class ScriptedModel:
         self.samplings.append(sampling)
         if self.failure is not None:
             raise self.failure
+        if self.endless:
+            try:
+                while True:
+                    await asyncio.sleep(0)
+                    yield " more"
+            finally:
+                self.closed_streams += 1
         if messages[0].content.startswith("Summarize"):
             answer = self._summary
         else:

@@ -406,3 +406,18 @@ def test_reads_offline_whatever_the_nltk_and_tiktoken_settings(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 10
     assert not (tmp_path / "no-nltk").exists() and not (tmp_path / "no-tiktoken").exists()
+
+
+async def test_reading_leaves_llama_index_global_models_unset(
+    reader: LlamaIndexDocumentReader, tmp_path: Path
+) -> None:
+    from llama_index.core import Settings
+
+    path = tmp_path / "notes.md"
+    path.write_text("# Notes\n\nThe wifi is Pelican-5.", encoding="utf-8")
+
+    await reader.read(str(path), Source("s", "notes.md"))
+
+    # Its globals default to hosted models; ragbot never lets llama-index pick one.
+    assert Settings._embed_model is None
+    assert Settings._llm is None

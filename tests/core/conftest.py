@@ -68,13 +68,22 @@ def build_harness(
     model: ScriptedModel | None = None,
     min_score: float = 0.3,
     max_file_bytes: int = 1024 * 1024,
+    max_generation_seconds: float = 30.0,
 ) -> Harness:
     store = MemoryStore()
     embedder = WordEmbedder()
     model = model or ScriptedModel("The tower was built in 1887 [1].")
     clock = FakeClock()
     answering = AnsweringService(
-        store, embedder, model, AnsweringSettings(top_k=3, min_score=min_score, history_turns=2)
+        store,
+        embedder,
+        model,
+        AnsweringSettings(
+            top_k=3,
+            min_score=min_score,
+            history_turns=2,
+            max_generation_seconds=max_generation_seconds,
+        ),
     )
     ingestion = IngestionService(
         ParagraphReader(),

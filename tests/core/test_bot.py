@@ -319,3 +319,29 @@ async def test_help_lists_every_command(harness: Harness) -> None:
 
     for command in ("help", "sources", "forget", "reset", "again"):
         assert f"`{command}" in harness.chat.last()
+
+
+async def test_a_runaway_generation_is_stopped_at_the_limit_and_the_bot_answers_next(
+    tmp_path: Path,
+) -> None:
+    harness = build_harness(tmp_path, max_generation_seconds=0.05)
+    await harness.share(harness.write("tower.txt", TOWER))
+    harness.model.endless = True
+
+    await harness.say("When was the Glimmerstone Tower built?")
+
+    stopped = harness.chat.last()
+    assert "(Stopped: the answer took longer than 0.05 s.)" in stopped
+    assert "Sources:" in stopped
+    assert harness.model.closed_streams == 1, "the engine's stream was closed"
+    harness.model.endless = False
+    await harness.say("When was the Glimmerstone Tower built?")
+    assert harness.chat.last().startswith("The tower was built in 1887 [1].")
+
+
+async def test_a_failing_summary_does_not_fail_the_indexing(harness: Harness) -> None:
+    harness.model.failure = UserFacingError("The model server is down.")
+
+    await harness.share(harness.write("tower.txt", TOWER))
+
+    assert harness.chat.last() == "Indexed *tower.txt*: 3 chunks."

@@ -52,7 +52,7 @@ def e2e_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         if name.startswith("RAGBOT_"):
             del os.environ[name]
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    return load_settings(data_dir=data_dir, llm={"model_path": MODEL, "seed": 7})
+    return load_settings(data_dir=data_dir, llm={"model_path": str(MODEL), "seed": 7})
 
 
 @pytest.fixture(scope="session")
