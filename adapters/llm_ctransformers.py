@@ -292,25 +292,19 @@ class CTransformersModel:
         return await self._worker.run(count)
 
     def _draw(self, sampling: Sampling | None) -> _Draw:
-        defaults = self._config.defaults
-        chosen = sampling or Sampling()
-
-        def pick(name: str) -> Any:
-            value = getattr(chosen, name)
-            return getattr(defaults, name) if value is None else value
-
-        temperature = float(pick("temperature") or 0.0)
-        top_k = int(pick("top_k") or 0)
+        chosen = (sampling or Sampling()).filled_from(self._config.defaults)
+        temperature = float(chosen.temperature or 0.0)
+        top_k = int(chosen.top_k or 0)
         if temperature <= 0:
             # llama.cpp divides the logits by the temperature; greedy is top-1 instead.
             temperature, top_k = 1.0, 1
         return _Draw(
             temperature=temperature,
             top_k=top_k,
-            top_p=float(pick("top_p") or 1.0),
-            repetition_penalty=float(pick("repeat_penalty") or 1.0),
-            max_new_tokens=int(pick("max_new_tokens") or self.max_new_tokens),
-            seed=pick("seed"),
+            top_p=float(chosen.top_p or 1.0),
+            repetition_penalty=float(chosen.repeat_penalty or 1.0),
+            max_new_tokens=int(chosen.max_new_tokens or self.max_new_tokens),
+            seed=chosen.seed,
         )
 
     def stream(

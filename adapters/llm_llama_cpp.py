@@ -88,24 +88,17 @@ class LlamaCppModel:
         return await self._worker.run(count)
 
     def _arguments(self, sampling: Sampling | None, stop: Sequence[str]) -> dict[str, Any]:
-        defaults = self._config.defaults
-        chosen = sampling or Sampling()
-
-        def pick(name: str) -> Any:
-            value = getattr(chosen, name)
-            return getattr(defaults, name) if value is None else value
-
-        seed = pick("seed")
+        chosen = (sampling or Sampling()).filled_from(self._config.defaults)
         arguments: dict[str, Any] = {
-            "temperature": pick("temperature"),
-            "top_k": pick("top_k"),
-            "top_p": pick("top_p"),
-            "repeat_penalty": pick("repeat_penalty"),
-            "max_tokens": pick("max_new_tokens"),
+            "temperature": chosen.temperature,
+            "top_k": chosen.top_k,
+            "top_p": chosen.top_p,
+            "repeat_penalty": chosen.repeat_penalty,
+            "max_tokens": chosen.max_new_tokens,
             "stop": list(stop) or None,
         }
-        if seed is not None and seed >= 0:
-            arguments["seed"] = seed
+        if chosen.seed is not None and chosen.seed >= 0:
+            arguments["seed"] = chosen.seed
         return arguments
 
     def stream(

@@ -161,13 +161,7 @@ class OpenAICompatibleModel:
     def _body(
         self, messages: Sequence[ChatTurn], sampling: Sampling | None, stop: Sequence[str]
     ) -> dict[str, Any]:
-        defaults = self._config.defaults
-        chosen = sampling or Sampling()
-
-        def pick(name: str) -> Any:
-            value = getattr(chosen, name)
-            return getattr(defaults, name) if value is None else value
-
+        chosen = (sampling or Sampling()).filled_from(self._config.defaults)
         body: dict[str, Any] = {
             "model": self._config.model,
             "messages": [{"role": turn.role, "content": turn.content} for turn in messages],
@@ -175,24 +169,21 @@ class OpenAICompatibleModel:
         }
         # Servers fill what is missing with their own defaults; a null would be refused
         # (llama_cpp.server answers 500 to "top_k": null).
-        for key, name in (
-            ("temperature", "temperature"),
-            ("top_p", "top_p"),
-            ("max_tokens", "max_new_tokens"),
+        for key, value in (
+            ("temperature", chosen.temperature),
+            ("top_p", chosen.top_p),
+            ("max_tokens", chosen.max_new_tokens),
         ):
-            value = pick(name)
             if value is not None:
                 body[key] = value
-        seed = pick("seed")
-        if seed is not None and seed >= 0:
-            body["seed"] = seed
+        if chosen.seed is not None and chosen.seed >= 0:
+            body["seed"] = chosen.seed
         if stop:
             body["stop"] = list(stop)
         if self._config.extra_sampling:
-            top_k = pick("top_k")
-            if top_k is not None:
-                body["top_k"] = top_k
-            penalty = pick("repeat_penalty")
+            if chosen.top_k is not None:
+                body["top_k"] = chosen.top_k
+            penalty = chosen.repeat_penalty
             if penalty is not None:
                 # llama.cpp's name, then vLLM's; each server ignores the other one.
                 body["repeat_penalty"] = penalty

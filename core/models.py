@@ -115,6 +115,15 @@ class Sampling:
     max_new_tokens: int | None = None
     seed: int | None = None
 
+    def filled_from(self, defaults: Sampling) -> Sampling:
+        """These values, with `defaults` wherever this one says None."""
+        return Sampling(
+            **{
+                name: getattr(defaults, name) if value is None else value
+                for name, value in vars(self).items()
+            }
+        )
+
 
 @dataclass(frozen=True)
 class ChatTurn:

@@ -66,3 +66,17 @@ def test_language_detection_tells_korean_from_english() -> None:
     assert detect_language("When was the Glimmerstone Tower built?") == "en"
     assert detect_language("Slack 알림 설정은 어떻게 바꾸나요?") == "ko"
     assert detect_language("1234 !!") == "en"
+
+
+def test_sampling_fills_only_what_it_leaves_open() -> None:
+    from core.models import Sampling
+
+    defaults = Sampling(
+        temperature=0.1, top_k=40, top_p=0.9, repeat_penalty=1.1, max_new_tokens=384, seed=-1
+    )
+
+    chosen = Sampling(temperature=0.8, seed=5).filled_from(defaults)
+
+    assert chosen == Sampling(
+        temperature=0.8, top_k=40, top_p=0.9, repeat_penalty=1.1, max_new_tokens=384, seed=5
+    )

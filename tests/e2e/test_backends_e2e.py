@@ -185,3 +185,21 @@ def test_doctor_names_an_engine_that_fails(tmp_path: Path) -> None:
     assert f"model server     {base_url}" in result.stdout
     assert f"FAIL language model   The model server at {base_url} is not answering" in result.stdout
     assert "ok   embedder" in result.stdout
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_real_model_server_slower_than_a_tiny_timeout_gets_a_clear_reply(
+    llama_server: str, tmp_path: Path, documents: dict[str, Path]
+) -> None:
+    # No model evaluates a prompt in a millisecond: the real server is "slow" here.
+    runtime = bootstrap(server_settings(tmp_path, llama_server, read_timeout=0.001))
+    try:
+        conversation = Conversation(runtime, CHANNEL)
+        await conversation.share(documents["glimmer"])
+
+        reply = await conversation.say("When was the Glimmerstone Tower built?")
+
+        assert f"The model server at {llama_server} took more than 0.001 s to answer" in reply
+        assert "1. glimmerstone.txt" in await conversation.say("sources")
+    finally:
+        await runtime.close()
