@@ -51,6 +51,7 @@ $(MODEL): scripts/assemble_offline_model.py
 bench: $(TEST_STAMP)
 	$(PY) bench/store_bench.py
 	$(PY) bench/embedder_bench.py
+	$(PY) bench/llm_bench.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:

