@@ -203,3 +203,33 @@ async def test_the_real_model_server_slower_than_a_tiny_timeout_gets_a_clear_rep
         assert "1. glimmerstone.txt" in await conversation.say("sources")
     finally:
         await runtime.close()
+
+
+def test_offline_start_up_says_in_one_line_that_it_runs_the_bundled_model(tmp_path: Path) -> None:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("RAGBOT_")}
+    environment |= {
+        "RAGBOT_DATA_DIR": str(tmp_path / "data"),
+        # The default model's address is a closed port on loopback: "offline".
+        "RAGBOT_LLM__DEFAULT_MODEL_URL": f"http://127.0.0.1:{free_port()}/llama-2-7b-chat.gguf",
+        "RAGBOT_LLM__OFFLINE_MODEL_PATH": str(ROOT / "models" / "qwen2.5-coder-0.5b-instruct.gguf"),
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bots", "console"],
+        cwd=ROOT,
+        env=environment,
+        input="help\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    notices = [line for line in result.stderr.splitlines() if "could not be had" in line]
+    assert len(notices) == 1
+    assert notices[0].startswith("WARNING ragbot: The default model llama-2-7b-chat.gguf")
+    assert notices[0].endswith(
+        "running the bundled offline model qwen2.5-coder-0.5b-instruct.gguf instead."
+    )
+    assert "model qwen2.5-coder-0.5b-instruct.gguf (llama-cpp)" in result.stderr
+    assert "Commands:" in result.stdout
