@@ -112,11 +112,18 @@ class AnsweringService:
         prompt = await build_prompt(
             question, language, passages, history, self._model, self._settings.prompt_token_budget
         )
-        finished = await consume_within(
-            self._model.stream(prompt.messages, sampling),
-            reply.append,
-            self._settings.max_generation_seconds,
-        )
+        try:
+            finished = await consume_within(
+                self._model.stream(prompt.messages, sampling),
+                reply.append,
+                self._settings.max_generation_seconds,
+            )
+        except Exception:
+            if reply.messages:
+                # Leave what was shown without the "still writing" cursor; the error
+                # boundary explains what happened.
+                await reply.finish()
+            raise
         answer_text = reply.text.strip()
         if not finished:
             await reply.append(

@@ -186,6 +186,7 @@ class ScriptedModel:
         self.samplings: list[Sampling | None] = []
         self.failure: Exception | None = None
         self.endless = False
+        self.fail_midway = False
         self.closed_streams = 0
 
     @property
@@ -207,7 +208,7 @@ class ScriptedModel:
     ) -> AsyncIterator[str]:
         self.prompts.append(list(messages))
         self.samplings.append(sampling)
-        if self.failure is not None:
+        if self.failure is not None and not self.fail_midway:
             raise self.failure
         if self.endless:
             try:
@@ -223,6 +224,8 @@ class ScriptedModel:
             self.questions_asked += 1
         for index, word in enumerate(answer.split(" ")):
             yield word if index == 0 else " " + word
+            if self.failure is not None and self.fail_midway:
+                raise self.failure
 
 
 class ParagraphReader:

@@ -345,3 +345,17 @@ async def test_a_failing_summary_does_not_fail_the_indexing(harness: Harness) ->
     await harness.share(harness.write("tower.txt", TOWER))
 
     assert harness.chat.last() == "Indexed *tower.txt*: 3 chunks."
+
+
+async def test_an_answer_broken_off_by_an_error_keeps_its_text_without_the_cursor(
+    harness: Harness,
+) -> None:
+    await harness.share(harness.write("tower.txt", TOWER))
+    harness.model.failure = RuntimeError("connection lost")
+    harness.model.fail_midway = True
+
+    await harness.say("When was the Glimmerstone Tower built?")
+
+    partial, apology = harness.chat.shown()[-2:]
+    assert partial == "The"
+    assert apology.startswith("Sorry, something went wrong on my side (ref ")
