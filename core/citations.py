@@ -10,6 +10,8 @@ from core.messages import say
 from core.models import Passage
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+# Digits, Latin words and Hangul runs apart, so "Tower는" and "212미터" still match.
+_TERM = re.compile(r"\d+|[A-Za-z\u00c0-\u024f]+|[\uac00-\ud7a3]+")
 
 
 def cited_numbers(answer: str, passage_count: int) -> list[int]:
@@ -22,9 +24,42 @@ def cited_numbers(answer: str, passage_count: int) -> list[int]:
     return numbers
 
 
+def _salient_terms(text: str) -> set[str]:
+    """Numbers, longer words and Hangul words: what an answer takes over from a passage."""
+    terms = set()
+    for term in _TERM.findall(text):
+        hangul = "\uac00" <= term[0] <= "\ud7a3"
+        if term.isdigit() or len(term) >= (2 if hangul else 4):
+            terms.add(term.casefold())
+    return terms
+
+
+def used_passages(answer: str, passages: list[Passage]) -> list[int]:
+    """1-based numbers of the passages whose distinctive terms the answer repeats.
+
+    A passage counts when it shares at least two terms with the answer, or when it alone
+    shares the most; small models rarely cite reliably, but they do copy names and numbers.
+    """
+    terms = _salient_terms(answer)
+    overlaps = [len(terms & _salient_terms(passage.chunk.text)) for passage in passages]
+    best = max(overlaps, default=0)
+    if best == 0:
+        return []
+    return [
+        number
+        for number, overlap in enumerate(overlaps, start=1)
+        if overlap >= 2 or (overlap == best and overlaps.count(best) == 1)
+    ]
+
+
 def select_cited(answer: str, passages: list[Passage]) -> list[tuple[int, Passage]]:
-    """The numbered passages the answer used, or all it was given when it cited none."""
-    numbers = cited_numbers(answer, len(passages)) or list(range(1, len(passages) + 1))
+    """The passages the answer used: those it cites as [n], else those whose terms it repeats,
+    else all it was given."""
+    numbers = (
+        cited_numbers(answer, len(passages))
+        or used_passages(answer, passages)
+        or list(range(1, len(passages) + 1))
+    )
     return [(number, passages[number - 1]) for number in sorted(numbers)]
 
 

@@ -5,20 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.citations import describe_location
-from core.language import KOREAN
+from core.language import ENGLISH, KOREAN
 from core.models import ChatTurn, Exchange, Passage
 from core.ports import LanguageModel
 
+# Measured on the offline 0.5B model (bench notes in the README): asking it to cite [n]
+# inline made it print bracket runs ("[1] [2] [3]") instead of answers, and instructions
+# before the passages were ignored. Plain numbered passages with the instruction after the
+# question give clean answers; citations are then found by core.citations.
 SYSTEM_PROMPT = (
-    "You are ragbot, the knowledge assistant of a team chat. Answer the question using only "
-    "the numbered passages. Cite every passage you use with its number in brackets, like [1]. "
-    "If the passages do not hold the answer, say that you do not know. Be brief: a few "
-    "sentences at most."
+    "You are ragbot, the knowledge assistant of a team chat. You answer questions from the "
+    "passages the user gives."
 )
-LANGUAGE_RULE = {
-    KOREAN: "Answer in Korean.",
-}
-DEFAULT_LANGUAGE_RULE = "Answer in the language of the question."
+ANSWER_RULE = (
+    "Answer the question in one or two sentences in {language}, using only the passages "
+    "above. If they do not say, answer that you do not know."
+)
+LANGUAGE_NAMES = {KOREAN: "Korean", ENGLISH: "English"}
 # Tokens a chat template adds around every message (role markers, separators).
 TEMPLATE_OVERHEAD_PER_TURN = 12
 # Old answers are context, not content: enough to resolve "it", not enough to crowd passages.
@@ -35,7 +38,7 @@ class Prompt:
 
 
 def _passage_block(number: int, passage: Passage) -> str:
-    return f"[{number}] ({describe_location(passage)})\n{passage.chunk.text.strip()}"
+    return f"Passage {number} (from {describe_location(passage)}):\n{passage.chunk.text.strip()}"
 
 
 def _history_turns(history: list[Exchange]) -> list[ChatTurn]:
@@ -48,9 +51,10 @@ def _history_turns(history: list[Exchange]) -> list[ChatTurn]:
     return turns
 
 
-def _question_turn(question: str, blocks: list[str]) -> ChatTurn:
+def _question_turn(question: str, language: str, blocks: list[str]) -> ChatTurn:
     passages = "\n\n".join(blocks)
-    return ChatTurn("user", f"Passages:\n{passages}\n\nQuestion: {question}")
+    rule = ANSWER_RULE.format(language=LANGUAGE_NAMES.get(language, "the language of the question"))
+    return ChatTurn("user", f"{passages}\n\nQuestion: {question}\n\n{rule}")
 
 
 async def build_prompt(
@@ -62,11 +66,9 @@ async def build_prompt(
     token_budget: int,
 ) -> Prompt:
     """Number as many passages (best first) as fit in `token_budget` and the model's context."""
-    system = ChatTurn(
-        "system", f"{SYSTEM_PROMPT} {LANGUAGE_RULE.get(language, DEFAULT_LANGUAGE_RULE)}"
-    )
+    system = ChatTurn("system", SYSTEM_PROMPT)
     earlier = _history_turns(history)
-    fixed_turns = [system, *earlier, _question_turn(question, [])]
+    fixed_turns = [system, *earlier, _question_turn(question, language, [])]
     fixed_tokens = 0
     for turn in fixed_turns:
         fixed_tokens += await model.count_tokens(turn.content) + TEMPLATE_OVERHEAD_PER_TURN
@@ -89,5 +91,5 @@ async def build_prompt(
         blocks.append(block)
         kept.append(passage)
         used += cost
-    messages = [system, *earlier, _question_turn(question, blocks)]
+    messages = [system, *earlier, _question_turn(question, language, blocks)]
     return Prompt(messages=messages, passages=kept, passage_tokens=used)

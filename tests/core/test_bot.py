@@ -35,7 +35,7 @@ async def test_question_streams_an_answer_that_ends_with_its_sources(harness: Ha
     assert "Sources:" in answer
     sources = answer.split("Sources:")[1]
     assert "[1] tower.txt" in sources
-    assert "[2] (" in harness.model.prompts[-1][-1].content, "two passages were given"
+    assert "Passage 2 (from" in harness.model.prompts[-1][-1].content, "two passages were given"
     assert "[2]" not in sources, "only the cited passage is listed"
 
 
@@ -51,14 +51,30 @@ async def test_edits_of_a_streamed_answer_are_throttled_to_the_platform_rate(
     assert harness.chat.count("edit") - edits_before == 1
 
 
-async def test_uncited_answer_lists_every_passage_it_was_given(tmp_path: Path) -> None:
-    harness = build_harness(tmp_path, ScriptedModel("It was built in 1887."))
+async def test_uncited_answer_lists_the_passages_whose_names_and_numbers_it_repeats(
+    tmp_path: Path,
+) -> None:
+    harness = build_harness(tmp_path, ScriptedModel("It was built in 1887 by Odile Marchetti."))
     await harness.share(harness.write("tower.txt", TOWER))
 
     await harness.say("When was the Glimmerstone Tower built?")
 
     prompt = harness.model.prompts[-1][-1].content
-    given = len(re.findall(r"^\[\d\] \(", prompt, flags=re.MULTILINE))
+    assert "Passage 2 (from" in prompt, "two passages were given"
+    sources = harness.chat.last().split("Sources:")[1]
+    assert sources.strip() == "[1] tower.txt", "only the passage with 1887 and the engineer"
+
+
+async def test_answer_that_repeats_no_passage_lists_every_passage_it_was_given(
+    tmp_path: Path,
+) -> None:
+    harness = build_harness(tmp_path, ScriptedModel("I do not know."))
+    await harness.share(harness.write("tower.txt", TOWER))
+
+    await harness.say("When was the Glimmerstone Tower built?")
+
+    prompt = harness.model.prompts[-1][-1].content
+    given = len(re.findall(r"^Passage \d \(from", prompt, flags=re.MULTILINE))
     sources = harness.chat.last().split("Sources:")[1]
     assert given == 2
     assert len(re.findall(r"\[\d\]", sources)) == given

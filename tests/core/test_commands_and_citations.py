@@ -80,3 +80,15 @@ def test_sampling_fills_only_what_it_leaves_open() -> None:
     assert chosen == Sampling(
         temperature=0.8, top_k=40, top_p=0.9, repeat_penalty=1.1, max_new_tokens=384, seed=5
     )
+
+
+def test_an_answer_without_markers_is_attributed_by_the_terms_it_repeats() -> None:
+    tower = _passage("tower.txt")
+    tower = Passage(Chunk("The Glimmerstone Tower is 212 metres tall.", tower.chunk.source, 0), 0.9)
+    wifi = Passage(Chunk("The wifi is called Pelican-5.", Source("w", "wifi.txt"), 0), 0.9)
+
+    korean = select_cited("Glimmerstone Tower는 212미터입니다.", [wifi, tower])
+    nothing = select_cited("잘 모르겠습니다.", [wifi, tower])
+
+    assert [number for number, _ in korean] == [2]
+    assert [number for number, _ in nothing] == [1, 2]

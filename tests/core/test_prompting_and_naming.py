@@ -24,9 +24,11 @@ async def test_prompt_numbers_the_best_passages_that_fit_the_budget() -> None:
     assert len(prompt.passages) == 3
     assert prompt.passage_tokens <= 350
     question = prompt.messages[-1].content
-    assert "[1] (doc.txt)" in question and "[3] (doc.txt)" in question
-    assert "[4]" not in question
-    assert question.endswith("Question: Question?")
+    assert "Passage 1 (from doc.txt):" in question and "Passage 3 (from doc.txt):" in question
+    assert "Passage 4" not in question
+    assert "Question: Question?\n\nAnswer the question in one or two sentences in English" in (
+        question
+    )
 
 
 async def test_prompt_also_fits_the_model_context() -> None:
@@ -54,7 +56,7 @@ async def test_prompt_carries_recent_exchanges_and_the_language_rule() -> None:
     prompt = await build_prompt("언제 지어졌나요?", "ko", _passages(1, 5), history, model, 500)
 
     assert [turn.role for turn in prompt.messages] == ["system", "user", "assistant", "user"]
-    assert "Answer in Korean." in prompt.messages[0].content
+    assert "in one or two sentences in Korean" in prompt.messages[-1].content
     assert prompt.messages[2].content == "In Vellmora [1]."
 
 
