@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -91,9 +90,6 @@ class SentenceTransformerEmbedder:
 
 def _load(model: str) -> tuple[SentenceTransformer, int]:
     local = Path(model).expanduser()
-    if local.is_dir():
-        # A folder needs no hub; huggingface_hub reads this once, when first imported.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as error:
