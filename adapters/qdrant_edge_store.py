@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,9 +29,16 @@ from qdrant_edge import (
     UpdateOperation,
 )
 
+from core.blocking import EngineWorker
 from core.errors import UserFacingError
 from core.models import Passage, SourceSummary, StoredPoint
-from core.payload import SOURCE_KEYS, chunk_to_payload, payload_to_chunk, payload_to_source
+from core.payload import (
+    SOURCE_KEYS,
+    check_dimension,
+    chunk_to_payload,
+    payload_to_chunk,
+    payload_to_source,
+)
 
 log = logging.getLogger("ragbot.qdrant_edge")
 
@@ -57,17 +62,12 @@ class QdrantEdgeStore:
         self._max_search_threads = max_search_threads
         # Touched only on the worker thread.
         self._shards: dict[str, EdgeShard] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdrant-edge")
+        self._worker = EngineWorker("qdrant-edge")
         self._closed = False
 
     async def upsert(self, collection: str, dimension: int, points: Sequence[StoredPoint]) -> None:
         """Insert or replace points, creating the shard on first use."""
-        for point in points:
-            if len(point.vector) != dimension:
-                raise ValueError(
-                    f"point {point.point_id} has {len(point.vector)} dimensions, "
-                    f"expected {dimension}"
-                )
+        check_dimension(points, dimension)
         if not points:
             return
 
@@ -189,17 +189,15 @@ class QdrantEdgeStore:
             return
         # Refuse new work first, so nothing reopens a shard behind the final close.
         self._closed = True
-        loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._executor, self._close_all)
+            await self._worker.run(self._close_all)
         finally:
-            self._executor.shutdown(wait=True)
+            self._worker.shutdown()
 
     async def _run(self, work: Callable[[], T]) -> T:
         if self._closed:
             raise RuntimeError("the vector store is closed")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, work)
+        return await self._worker.run(work)
 
     # Everything below runs on the worker thread.
 

@@ -9,7 +9,13 @@ from collections.abc import Sequence
 from qdrant_client import AsyncQdrantClient, models
 
 from core.models import Passage, SourceSummary, StoredPoint
-from core.payload import SOURCE_KEYS, chunk_to_payload, payload_to_chunk, payload_to_source
+from core.payload import (
+    SOURCE_KEYS,
+    check_dimension,
+    chunk_to_payload,
+    payload_to_chunk,
+    payload_to_source,
+)
 
 
 class QdrantServerStore:
@@ -29,12 +35,7 @@ class QdrantServerStore:
 
     async def upsert(self, collection: str, dimension: int, points: Sequence[StoredPoint]) -> None:
         """Insert or replace points, creating the collection on first use."""
-        for point in points:
-            if len(point.vector) != dimension:
-                raise ValueError(
-                    f"point {point.point_id} has {len(point.vector)} dimensions, "
-                    f"expected {dimension}"
-                )
+        check_dimension(points, dimension)
         if not points:
             return
         await self._ensure_collection(collection, dimension)

@@ -11,7 +11,7 @@ from pathlib import Path
 from adapters.console_chat import ConsoleChat, ShowText, console_channel, parse_console_line
 from bots.bootstrap import Runtime, bootstrap
 from bots.console import run_console, stdin_reader
-from bots.doctor import report, run_checks
+from bots.doctor import describe_store, report, run_checks
 from bots.model_choice import ModelChoice, choose_model
 from config.settings import Settings, SettingsError, load_settings
 from core.errors import UserFacingError
@@ -35,12 +35,8 @@ def configure_logging(settings: Settings) -> Path:
 
 
 def _describe(settings: Settings, choice: ModelChoice) -> str:
-    store = (
-        f"Qdrant Edge in {settings.data_dir / 'qdrant'}"
-        if settings.store.backend == "edge"
-        else f"Qdrant server at {settings.store.url}"
-    )
     model = choice.path.name if choice.path else settings.llm.openai.model
+    store = describe_store(settings)
     return f"model {model} ({choice.backend}), embedder {settings.embedder.backend}, {store}"
 
 

@@ -30,6 +30,14 @@ def _size(path: Path) -> str:
     return f"{path.stat().st_size / 1_000_000:,.0f} MB"
 
 
+def describe_store(settings: Settings, absolute: bool = False) -> str:
+    """Where the vectors live, in a few words."""
+    if settings.store.backend == "server":
+        return f"Qdrant server at {settings.store.url}"
+    shards = settings.data_dir / "qdrant"
+    return f"Qdrant Edge in {shards.resolve() if absolute else shards}"
+
+
 def describe(settings: Settings, choice: ModelChoice | None) -> list[str]:
     """What the settings resolve to, one fact a line."""
     llm = settings.llm
@@ -50,10 +58,7 @@ def describe(settings: Settings, choice: ModelChoice | None) -> list[str]:
     if embedder == "sentence-transformers":
         embedder += f" ({settings.embedder.model or 'bundled all-MiniLM-L6-v2'})"
     lines.append(f"embedder         {embedder}")
-    if settings.store.backend == "edge":
-        lines.append(f"vector store     Qdrant Edge in {(settings.data_dir / 'qdrant').resolve()}")
-    else:
-        lines.append(f"vector store     Qdrant server at {settings.store.url}")
+    lines.append(f"vector store     {describe_store(settings, absolute=True)}")
     return lines
 
 

@@ -6,10 +6,10 @@ same through the other (the embedded store and a Qdrant server share one schema)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.models import Chunk, Source, SourceKind
+from core.models import Chunk, Source, SourceKind, StoredPoint
 
 Payload = dict[str, Any]
 
@@ -90,3 +90,12 @@ def _optional_float(value: object) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     return None
+
+
+def check_dimension(points: Sequence[StoredPoint], dimension: int) -> None:
+    """Raise ValueError unless every point's vector has `dimension` values."""
+    for point in points:
+        if len(point.vector) != dimension:
+            raise ValueError(
+                f"point {point.point_id} has {len(point.vector)} dimensions, expected {dimension}"
+            )
