@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from adapters.console_chat import ConsoleChat, ShowText, console_channel, parse_console_line
 from bots.bootstrap import Runtime, bootstrap
 from bots.console import run_console, stdin_reader
-from bots.doctor import describe_store, report, run_checks
+from bots.doctor import describe_store, run_doctor
 from bots.model_choice import ModelChoice, choose_model
 from config.settings import Settings, SettingsError, load_settings
 from core.errors import UserFacingError
@@ -31,6 +32,9 @@ def configure_logging(settings: Settings) -> Path:
     root = logging.getLogger()
     root.setLevel(settings.log_level)
     root.handlers[:] = [file_handler, console_handler]
+    # A native engine that crashes (SIGILL, SIGSEGV) leaves every thread's Python stack in
+    # the log, which names the adapter, and so the engine, that was running.
+    faulthandler.enable(file=file_handler.stream or sys.stderr, all_threads=True)
     return log_file
 
 
@@ -43,8 +47,10 @@ def _describe(settings: Settings, choice: ModelChoice) -> str:
 def _start(settings: Settings) -> tuple[Runtime, ModelChoice]:
     """Resolve the model (downloading the default one if allowed) and build the bot."""
     choice = choose_model(settings)
+    log = logging.getLogger("ragbot")
     if choice.notice:
-        logging.getLogger("ragbot").warning("%s", choice.notice)
+        log.warning("%s", choice.notice)
+    log.info("language model: %s running %s", choice.backend, choice.path or "a model server")
     return bootstrap(settings, model_choice=choice), choice
 
 
@@ -83,9 +89,8 @@ async def _ingest(settings: Settings, path: str, channel: str) -> int:
 
 
 async def _doctor(settings: Settings) -> int:
-    lines, checks = await run_checks(settings)
-    print(report(lines, checks))
-    return 0 if all(check.ok for check in checks) else 1
+    passed = await run_doctor(settings, lambda line: print(line, flush=True))
+    return 0 if passed else 1
 
 
 def main(argv: list[str] | None = None) -> int:

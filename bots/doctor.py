@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
-from bots.bootstrap import build_embedder, build_model, build_store
+from bots.engine_probe import CHECKS, ProbeResult, run_probe
 from bots.model_choice import ModelChoice, choose_model, default_model_target
 from config.settings import Settings
 from core.errors import UserFacingError
-from core.models import ChannelRef, ChatTurn, Sampling
-from core.naming import CollectionPurpose, collection_name
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the report."""
-
-    name: str
-    ok: bool
-    detail: str
 
 
 def _size(path: Path) -> str:
@@ -62,68 +50,35 @@ def describe(settings: Settings, choice: ModelChoice | None) -> list[str]:
     return lines
 
 
-async def _check(name: str, work: Callable[[], Awaitable[str]]) -> Check:
+def format_check(check: ProbeResult, name: str) -> str:
+    """One check as a report line: `ok   name   detail` or `FAIL name   detail`."""
+    return f"{'ok  ' if check.ok else 'FAIL'} {name:<15}  {check.detail}"
+
+
+async def run_doctor(settings: Settings, emit: Callable[[str], None]) -> bool:
+    """Describe the configuration and try each engine, emitting each line once known.
+
+    Each engine is checked in a child process (the language model on a prompt of several
+    hundred tokens), so a native crash is reported as a failed line. Nothing is
+    downloaded. Returns whether every check passed.
+    """
+    emit("ragbot doctor")
+    emit("")
+    choice: ModelChoice | None = None
+    failure: str | None = None
     try:
-        return Check(name, True, await work())
+        choice = choose_model(settings, download=None)
     except UserFacingError as error:
-        return Check(name, False, error.message)
-    except Exception as error:
-        last = traceback.format_exception_only(error)[-1].strip()
-        return Check(name, False, last)
-
-
-async def run_checks(settings: Settings) -> tuple[list[str], list[Check]]:
-    """Describe the configuration and try each engine; never downloads anything."""
-    try:
-        choice: ModelChoice | None = choose_model(settings, download=None)
-    except UserFacingError as error:
-        return describe(settings, None), [Check("language model", False, error.message)]
-
-    async def check_model() -> str:
-        assert choice is not None
-        model = build_model(settings, choice)
-        try:
-            load = getattr(model, "load", None)
-            if load is not None:
-                await load()
-            pieces = [
-                p
-                async for p in model.stream(
-                    [ChatTurn("user", "Say OK.")], Sampling(max_new_tokens=4)
-                )
-            ]
-            return f"generated {''.join(pieces).strip()!r}"
-        finally:
-            close = getattr(model, "close", None)
-            if close is not None:
-                await close()
-
-    async def check_embedder() -> str:
-        embedder = build_embedder(settings)
-        vector = await embedder.embed_query("doctor")
-        return f"{len(vector)} dimensions"
-
-    async def check_store() -> str:
-        store = build_store(settings)
-        try:
-            probe = collection_name(
-                ChannelRef("doctor", "doctor", "doctor"), CollectionPurpose.DOCUMENTS
-            )
-            return f"reachable ({await store.count(probe)} points in the probe collection)"
-        finally:
-            await store.close()
-
-    checks = [
-        await _check("language model", check_model),
-        await _check("embedder", check_embedder),
-        await _check("vector store", check_store),
-    ]
-    return describe(settings, choice), checks
-
-
-def report(lines: list[str], checks: list[Check]) -> str:
-    """The doctor's printout."""
-    marks = [
-        f"{'ok  ' if check.ok else 'FAIL'} {check.name:<15}  {check.detail}" for check in checks
-    ]
-    return "\n".join(["ragbot doctor", "", *lines, "", *marks])
+        failure = error.message
+    for line in describe(settings, choice):
+        emit(line)
+    emit("")
+    passed = True
+    for name in CHECKS:
+        if name == "language model" and failure is not None:
+            result = ProbeResult(False, failure)
+        else:
+            result = await asyncio.to_thread(run_probe, name)
+        passed = passed and result.ok
+        emit(format_check(result, name))
+    return passed

@@ -20,6 +20,8 @@ from adapters.llm_ctransformers import (
 )
 from core.errors import UserFacingError
 from core.models import ChatTurn, Sampling
+from core.ports import LanguageModel
+from tests.adapters.language_model_contract import LanguageModelContract
 from tests.support.tiny_llama import CONTEXT, TOKENIZER_NAME, build_tiny_llama_gguf
 
 MESSAGES = [
@@ -297,3 +299,9 @@ async def test_the_engine_sees_bos_and_eos_as_tokens_not_text(
     assert tokens.count(bos) == 2 and tokens.count(eos) == 1
     assert tokens[tokens.index(eos) + 1] == bos
     assert engine.detokenize(tokens[1 : tokens.index(eos)]).strip() == "[INST] Q [/INST] A"
+
+
+class TestCTransformersContract(LanguageModelContract):
+    @pytest.fixture
+    def language_model(self, model: CTransformersModel) -> LanguageModel:
+        return model

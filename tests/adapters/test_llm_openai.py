@@ -16,6 +16,7 @@ from adapters.llm_openai import OpenAICompatibleModel, OpenAIConfig
 from core.errors import UserFacingError
 from core.models import ChatTurn, Sampling
 from core.ports import LanguageModel
+from tests.adapters.language_model_contract import LanguageModelContract
 from tests.conftest import MODEL
 from tests.support.servers import free_port
 
@@ -480,3 +481,11 @@ async def test_an_error_sent_inside_the_stream_is_shown() -> None:
             await model.close()
 
     assert "The engine ran out of memory" in failure.value.message
+
+
+class TestOpenAICompatibleContract(LanguageModelContract):
+    """The contract against a real llama_cpp.server on 127.0.0.1."""
+
+    @pytest.fixture
+    def language_model(self, model: OpenAICompatibleModel) -> LanguageModel:
+        return model

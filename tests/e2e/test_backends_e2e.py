@@ -233,3 +233,93 @@ def test_offline_start_up_says_in_one_line_that_it_runs_the_bundled_model(tmp_pa
     )
     assert "model qwen2.5-coder-0.5b-instruct.gguf (llama-cpp)" in result.stderr
     assert "Commands:" in result.stdout
+
+
+# As the AMX miscompilation does: a prompt past a few tokens kills the process with SIGILL.
+CRASHING_ENGINE = """\
+import os, signal
+import llama_cpp
+
+_eval = llama_cpp.Llama.eval
+
+def eval(self, tokens):
+    if len(tokens) > 64:
+        os.kill(os.getpid(), signal.SIGILL)
+    return _eval(self, tokens)
+
+llama_cpp.Llama.eval = eval
+"""
+
+
+@pytest.fixture
+def crashing_engine(tmp_path: Path) -> dict[str, str]:
+    """Environment variables under which llama.cpp dies with SIGILL on a long prompt."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(CRASHING_ENGINE, encoding="utf-8")
+    return {"PYTHONPATH": str(hooks)}
+
+
+def test_doctor_reports_an_engine_that_crashes_on_a_long_prompt_and_checks_the_rest(
+    tmp_path: Path, crashing_engine: dict[str, str]
+) -> None:
+    result = run_doctor(tmp_path / "data", **crashing_engine)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "FAIL language model   the llama-cpp engine crashed with SIGILL (illegal instruction) "
+        "on qwen2.5-coder-0.5b-instruct.gguf evaluating a long prompt: "
+    ) in result.stdout
+    assert "`make engine LLAMA_CPU=portable`" in result.stdout
+    assert "ok   embedder         384 dimensions" in result.stdout
+    assert "ok   vector store" in result.stdout
+
+
+def test_the_engine_check_make_runs_stops_with_the_cause_and_the_fix(
+    crashing_engine: dict[str, str],
+) -> None:
+    model = ROOT / "models" / "qwen2.5-coder-0.5b-instruct.gguf"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bots.engine_probe", "--model", str(model)],
+        cwd=ROOT,
+        env={**os.environ, **crashing_engine},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 1
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1
+    assert message[0].startswith("ragbot: the engine check failed: the llama-cpp engine crashed")
+    assert "make engine LLAMA_CPU=portable" in message[0]
+
+
+def test_a_native_crash_while_answering_leaves_the_engine_and_stack_in_the_log(
+    tmp_path: Path, crashing_engine: dict[str, str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text(GLIMMER_TEXT, encoding="utf-8")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("RAGBOT_")}
+    environment |= {
+        "RAGBOT_DATA_DIR": str(tmp_path / "data"),
+        "RAGBOT_LLM__MODEL_PATH": str(ROOT / "models" / "qwen2.5-coder-0.5b-instruct.gguf"),
+        **crashing_engine,
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bots", "console"],
+        cwd=ROOT,
+        env=environment,
+        input=f"/index {notes}\nWhen was the Glimmerstone Tower built?\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode != 0
+    log = (tmp_path / "data" / "logs" / "ragbot.log").read_text(encoding="utf-8")
+    assert "language model: llama-cpp running" in log
+    assert "Fatal Python error: Illegal instruction" in log
+    assert "adapters/llm_llama_cpp.py" in log
