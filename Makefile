@@ -34,7 +34,7 @@ ENGINE_KEY := $(shell scripts/llama_cpp_build_key.sh $(PYTHON) \
 ENGINE_STAMP = $(VENV)/.llama-cpp-$(ENGINE_KEY)
 CHECK_STAMP = $(VENV)/.engine-checked-$(ENGINE_KEY)
 
-.PHONY: run test lint install engine check-engine model bench lock clean
+.PHONY: run test lint install engine engine-flags check-engine model bench lock clean
 
 run: $(RUN_STAMP) $(MODEL) check-engine
 	$(PY) -m bots console
@@ -61,6 +61,9 @@ engine: $(PY)
 	@test -f $(ENGINE_STAMP) || { \
 	  LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" bash scripts/install_llama_cpp.sh $(PY) \
 	  && rm -f $(VENV)/.llama-cpp-* $(VENV)/.engine-checked-* && touch $(ENGINE_STAMP); }
+
+engine-flags:
+	@echo "$(LLAMA_CMAKE_ARGS)"
 
 $(RUN_STAMP): requirements.lock pyproject.toml | engine
 	@echo "==> Installing the bot's dependencies into $(VENV)."
@@ -89,7 +92,7 @@ $(MODEL): scripts/assemble_offline_model.py
 bench: $(TEST_STAMP)
 	$(PY) bench/store_bench.py
 	$(PY) bench/embedder_bench.py
-	$(PY) bench/llm_bench.py
+	LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) bench/llm_bench.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:
