@@ -42,6 +42,8 @@ _KINDS = {
 }
 _SNIFF_BYTES = 8192
 _PAGE_KEY = "page"
+_HEADING_KEY = "heading"
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 # Elements whose text is code or markup, never prose a user would ask about.
 _HTML_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "object", "canvas")
@@ -132,12 +134,14 @@ class LlamaIndexDocumentReader:
             if not text:
                 continue
             page = node.metadata.get(_PAGE_KEY)
+            heading = node.metadata.get(_HEADING_KEY)
             chunks.append(
                 Chunk(
                     text=text,
                     source=source,
                     index=len(chunks),
                     page=page if isinstance(page, int) else None,
+                    heading=heading if isinstance(heading, str) else None,
                 )
             )
         return chunks
@@ -202,10 +206,43 @@ def _markdown_documents(text: str, name: str) -> list[Document]:
     # Not llama-index's MarkdownReader: it strips every line, drops blank lines, files the
     # text under a "# A" heading into the next "## B" section, and its image pattern eats "!."
     # in prose. Markdown reads well as it is; only images and links are made plain, keeping
-    # web addresses (users ask for them).
+    # web addresses (users ask for them). One document per section, its heading kept apart:
+    # chunks are small, and the heading says what a chunk is about.
     text = _MD_IMAGE.sub(r"\1", text)
     text = _MD_LINK.sub(lambda m: f"{m[1]} ({m[2]})" if "://" in m[2] else m[1], text)
-    return [Document(text=text)]
+    documents = []
+    heading: str | None = None
+    lines: list[str] = []
+
+    def close_section() -> None:
+        body = "\n".join(lines).strip()
+        if body:
+            documents.append(_section(body, heading))
+
+    in_code = False
+    for line in text.split("\n"):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        match = None if in_code else _MD_HEADING.match(line)
+        if match:
+            close_section()
+            heading, lines = match.group(2).strip(), []
+        else:
+            lines.append(line)
+    close_section()
+    return documents
+
+
+def _section(text: str, heading: str | None) -> Document:
+    if heading is None:
+        return Document(text=text)
+    return Document(
+        text=text,
+        metadata={_HEADING_KEY: heading},
+        # Kept out of the text the splitter measures, so chunks keep their size.
+        excluded_embed_metadata_keys=[_HEADING_KEY],
+        excluded_llm_metadata_keys=[_HEADING_KEY],
+    )
 
 
 def _html_documents(text: str, name: str) -> list[Document]:

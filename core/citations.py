@@ -5,11 +5,20 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from core.context import context_text
 from core.language import ENGLISH
 from core.messages import say
 from core.models import Passage
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+# How models say the passages do not hold the answer, in English and Korean.
+_NOT_STATED = re.compile(
+    r"(do(es)? not|don't|doesn't|cannot|can't) (know|say|mention|specify|state|provide|contain"
+    r"|find|tell)|not (mentioned|specified|stated|provided|given|available|included)"
+    r"|no (information|mention|details)"
+    r"|모르|알 수 없|나와 있지 않|나와있지 않|언급(되어 있지 않|되지 않|이 없|하지 않)|정보가 없",
+    re.IGNORECASE,
+)
 # Digits, Latin words and Hangul runs apart, so "Tower는" and "212미터" still match.
 _TERM = re.compile(r"\d+|[A-Za-z\u00c0-\u024f]+|[\uac00-\ud7a3]+")
 
@@ -41,7 +50,7 @@ def used_passages(answer: str, passages: list[Passage]) -> list[int]:
     shares the most; small models rarely cite reliably, but they do copy names and numbers.
     """
     terms = _salient_terms(answer)
-    overlaps = [len(terms & _salient_terms(passage.chunk.text)) for passage in passages]
+    overlaps = [len(terms & _salient_terms(context_text(passage))) for passage in passages]
     best = max(overlaps, default=0)
     if best == 0:
         return []
@@ -50,6 +59,22 @@ def used_passages(answer: str, passages: list[Passage]) -> list[int]:
         for number, overlap in enumerate(overlaps, start=1)
         if overlap >= 2 or (overlap == best and overlaps.count(best) == 1)
     ]
+
+
+def says_not_stated(answer: str) -> bool:
+    """Whether a short answer says the passages do not hold what was asked."""
+    return len(answer) <= 300 and _NOT_STATED.search(answer) is not None
+
+
+def looked_at(passages: list[Passage]) -> str:
+    """The places the answer step read, each once, as a short list."""
+    places: list[str] = []
+    for passage in passages:
+        chunk = passage.chunk
+        place = chunk.source.title + (f" (§ {chunk.heading})" if chunk.heading else "")
+        if place not in places:
+            places.append(place)
+    return "; ".join(places)
 
 
 def select_cited(answer: str, passages: list[Passage]) -> list[tuple[int, Passage]]:
@@ -85,6 +110,8 @@ def describe_location(passage: Passage) -> str:
     """Title plus page or timestamp, and the link when there is one."""
     chunk = passage.chunk
     text = chunk.source.title
+    if chunk.heading:
+        text += f", § {chunk.heading}"
     if chunk.page is not None:
         text += f", p. {chunk.page}"
     if chunk.start_seconds is not None:

@@ -6,8 +6,10 @@ import hashlib
 import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
+from core.embeddings import EmbeddingSet
 from core.errors import UserFacingError
 from core.generation import consume_within
 from core.language import detect_language
@@ -23,7 +25,7 @@ from core.models import (
     StoredPoint,
 )
 from core.naming import CollectionPurpose, collection_name
-from core.ports import DocumentReader, Embedder, LanguageModel, VectorStore
+from core.ports import DocumentReader, LanguageModel, VectorStore
 
 SUMMARY_PROMPT = (
     "Summarize the following document in exactly two short sentences, in the document's own "
@@ -55,19 +57,44 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def point_id_for(chunk: Chunk) -> str:
+    """The stable id of a chunk's point: the same chunk always lands on the same point."""
+    return str(uuid.uuid5(POINT_NAMESPACE, f"{chunk.source.source_id}:{chunk.index}"))
+
+
+async def embed_chunks(
+    embeddings: EmbeddingSet,
+    chunks: list[Chunk],
+    batch_size: int = 32,
+    progress: Callable[[int, int], Awaitable[None]] | None = None,
+) -> list[StoredPoint]:
+    """Embed chunks (heading and text) in batches into points for the store."""
+    points: list[StoredPoint] = []
+    for start in range(0, len(chunks), batch_size):
+        batch = chunks[start : start + batch_size]
+        vectors = await embeddings.embed_passages([chunk.embedded_text for chunk in batch])
+        points.extend(
+            StoredPoint(point_id_for(chunk), by_space, chunk)
+            for chunk, by_space in zip(batch, vectors, strict=True)
+        )
+        if progress is not None:
+            await progress(len(points), len(chunks))
+    return points
+
+
 class IngestionService:
     """Indexes files into a channel's document collection."""
 
     def __init__(
         self,
         reader: DocumentReader,
-        embedder: Embedder,
+        embeddings: EmbeddingSet,
         store: VectorStore,
         model: LanguageModel | None,
         settings: IngestionSettings,
     ) -> None:
         self._reader = reader
-        self._embedder = embedder
+        self._embeddings = embeddings
         self._store = store
         self._model = model
         self._settings = settings
@@ -108,11 +135,11 @@ class IngestionService:
         ]
         if not chunks:
             raise UserFacingError(f"{attachment.name} holds no text I can index.")
-        points = await self._embed(chunks)
-        collection = collection_name(channel, CollectionPurpose.DOCUMENTS)
+        points = await embed_chunks(self._embeddings, chunks, self._settings.embed_batch_size)
+        collection = collection_name(channel, CollectionPurpose.DOCUMENTS, self._embeddings.key)
         # Embed first, then swap: a failure while embedding keeps the old copy searchable.
         replaced = await self._store.delete_source(collection, source.source_id) > 0
-        await self._store.upsert(collection, self._embedder.dimension, points)
+        await self._store.upsert(collection, self._embeddings.spaces, points)
         summary = None
         if summarize and self._settings.summarize:
             try:
@@ -123,17 +150,6 @@ class IngestionService:
         return IndexReport(
             source=source, chunk_count=len(chunks), summary=summary, replaced=replaced
         )
-
-    async def _embed(self, chunks: list[Chunk]) -> list[StoredPoint]:
-        points: list[StoredPoint] = []
-        size = self._settings.embed_batch_size
-        for start in range(0, len(chunks), size):
-            batch = chunks[start : start + size]
-            vectors = await self._embedder.embed_passages([chunk.text for chunk in batch])
-            for chunk, vector in zip(batch, vectors, strict=True):
-                point_id = uuid.uuid5(POINT_NAMESPACE, f"{chunk.source.source_id}:{chunk.index}")
-                points.append(StoredPoint(str(point_id), tuple(vector), chunk))
-        return points
 
     async def _summarize(self, chunks: list[Chunk]) -> str | None:
         if self._model is None:

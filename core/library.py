@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.models import ChannelRef, SourceSummary
-from core.naming import CollectionPurpose, collection_name
+from core.naming import CollectionPurpose, base_of, collection_base, collection_name
 from core.ports import VectorStore
 
 
@@ -21,12 +21,16 @@ class ForgetResult:
 class ChannelLibrary:
     """The sources a channel has indexed, as the user manages them."""
 
-    def __init__(self, store: VectorStore) -> None:
+    def __init__(self, store: VectorStore, space_key: str) -> None:
         self._store = store
+        self._space_key = space_key
+
+    def _documents(self, channel: ChannelRef) -> str:
+        return collection_name(channel, CollectionPurpose.DOCUMENTS, self._space_key)
 
     async def sources(self, channel: ChannelRef) -> list[SourceSummary]:
         """Every source of the channel, by title."""
-        return await self._store.list_sources(collection_name(channel, CollectionPurpose.DOCUMENTS))
+        return await self._store.list_sources(self._documents(channel))
 
     async def forget(self, channel: ChannelRef, query: str) -> ForgetResult:
         """Remove the source `query` names: its number in `sources`, its title or its id."""
@@ -35,16 +39,17 @@ class ChannelLibrary:
         if len(candidates) != 1:
             return ForgetResult(removed=None, removed_chunks=0, candidates=candidates)
         target = candidates[0]
-        removed = await self._store.delete_source(
-            collection_name(channel, CollectionPurpose.DOCUMENTS), target.source.source_id
-        )
+        removed = await self._store.delete_source(self._documents(channel), target.source.source_id)
         return ForgetResult(removed=target, removed_chunks=removed, candidates=candidates)
 
     async def reset(self, channel: ChannelRef) -> int:
-        """Drop all of the channel's collections; return how many sources it had."""
+        """Drop all of the channel's collections, whatever vectors they hold; return how many
+        sources it had."""
         count = len(await self.sources(channel))
-        for purpose in CollectionPurpose:
-            await self._store.drop(collection_name(channel, purpose))
+        bases = {collection_base(channel, purpose) for purpose in CollectionPurpose}
+        for name in await self._store.collections():
+            if base_of(name) in bases:
+                await self._store.drop(name)
         return count
 
 

@@ -81,6 +81,18 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "(중단됨: 답변이 {seconds:g}초를 넘겼습니다.)",
     },
     "summary": {ENGLISH: "Summary: {summary}", KOREAN: "요약: {summary}"},
+    "migrating": {
+        ENGLISH: "Re-embedding this channel's sources for the new search model (once)…",
+        KOREAN: "새 검색 모델에 맞게 이 채널의 자료를 다시 임베딩하는 중입니다 (한 번만)…",
+    },
+    "migration_progress": {
+        ENGLISH: "re-embedding chunks",
+        KOREAN: "청크 다시 임베딩",
+    },
+    "not_stated": {
+        ENGLISH: "The sources I found are related but do not say that. I looked at: {looked}.",
+        KOREAN: "찾은 자료가 관련은 있지만 그 내용은 나와 있지 않습니다. 살펴본 자료: {looked}.",
+    },
 }
 
 

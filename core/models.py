@@ -68,7 +68,11 @@ class Source:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of a source ready to embed; `page` and seconds locate it in the source."""
+    """A piece of a source ready to embed; `page` and seconds locate it in the source.
+
+    `index` is its position in the source, so neighbouring chunks can be fetched as context;
+    `heading` is the section it belongs to (embedded with it, shown to the model).
+    """
 
     text: str
     source: Source
@@ -77,23 +81,57 @@ class Chunk:
     start_seconds: float | None = None
     end_seconds: float | None = None
     language: str | None = None
+    heading: str | None = None
+
+    @property
+    def embedded_text(self) -> str:
+        """The text its vectors are made from: the heading, then the text."""
+        return f"{self.heading}\n{self.text}" if self.heading else self.text
+
+
+@dataclass(frozen=True)
+class VectorSpace:
+    """One named vector every point of a collection carries (one per embedding model)."""
+
+    name: str
+    dimension: int
+
+
+Vectors = dict[str, tuple[float, ...]]
 
 
 @dataclass(frozen=True)
 class StoredPoint:
-    """A chunk with its vector, as handed to a vector store."""
+    """A chunk with its vectors by space name, as handed to a vector store."""
 
     point_id: str
-    vector: tuple[float, ...]
+    vectors: Vectors
     chunk: Chunk
 
 
 @dataclass(frozen=True)
+class QueryVectors:
+    """A query embedded in every space, and the weight of each space's cosine in the score."""
+
+    vectors: Vectors
+    weights: dict[str, float]
+
+    def score(self, cosines: dict[str, float]) -> float:
+        """The weighted mean of a point's cosines; a missing space counts as 0."""
+        total = sum(self.weights.values())
+        return sum(w * cosines.get(name, 0.0) for name, w in self.weights.items()) / total
+
+
+@dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk and how close it is to the query (cosine similarity)."""
+    """A retrieved chunk and how close it is to the query (the weighted mean cosine).
+
+    `context` holds the neighbouring chunks shown to the model around it, in order.
+    """
 
     chunk: Chunk
     score: float
+    context: tuple[Chunk, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.models import Chunk, Source, SourceKind, StoredPoint
+from core.models import Chunk, Source, SourceKind, StoredPoint, VectorSpace
 
 Payload = dict[str, Any]
 
@@ -30,6 +30,7 @@ def chunk_to_payload(chunk: Chunk) -> Payload:
         "end_seconds": chunk.end_seconds,
         "chunk_index": chunk.index,
         "language": chunk.language,
+        "heading": chunk.heading,
     }
 
 
@@ -53,6 +54,7 @@ def payload_to_chunk(payload: Mapping[str, Any]) -> Chunk:
         start_seconds=_optional_float(payload.get("start_seconds")),
         end_seconds=_optional_float(payload.get("end_seconds")),
         language=_optional_text(payload.get("language")),
+        heading=_optional_text(payload.get("heading")),
     )
 
 
@@ -92,10 +94,23 @@ def _optional_float(value: object) -> float | None:
     return None
 
 
-def check_dimension(points: Sequence[StoredPoint], dimension: int) -> None:
-    """Raise ValueError unless every point's vector has `dimension` values."""
+def check_vectors(points: Sequence[StoredPoint], spaces: Sequence[VectorSpace]) -> None:
+    """Raise ValueError unless every point has one vector of the right size in each space."""
+    expected = {space.name: space.dimension for space in spaces}
     for point in points:
-        if len(point.vector) != dimension:
+        if set(point.vectors) != set(expected):
             raise ValueError(
-                f"point {point.point_id} has {len(point.vector)} dimensions, expected {dimension}"
+                f"point {point.point_id} has vectors {sorted(point.vectors)}, "
+                f"expected {sorted(expected)}"
             )
+        for name, vector in point.vectors.items():
+            if len(vector) != expected[name]:
+                raise ValueError(
+                    f"point {point.point_id} has {len(vector)} dimensions in {name}, "
+                    f"expected {expected[name]}"
+                )
+
+
+def candidate_limit(limit: int) -> int:
+    """How many nearest points each space proposes before all are scored in every space."""
+    return max(limit * 4, 20)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from core.models import (
@@ -11,10 +11,12 @@ from core.models import (
     Chunk,
     MessageRef,
     Passage,
+    QueryVectors,
     Sampling,
     Source,
     SourceSummary,
     StoredPoint,
+    VectorSpace,
 )
 
 
@@ -56,14 +58,32 @@ class ProgressReporter(Protocol):
 
 
 class VectorStore(Protocol):
-    """Named collections of chunk vectors (cosine). Missing collections read as empty."""
+    """Named collections of chunks with named vectors (cosine). Missing collections read as
+    empty."""
 
-    async def upsert(self, collection: str, dimension: int, points: Sequence[StoredPoint]) -> None:
-        """Insert or replace points, creating the collection on first use."""
+    async def upsert(
+        self, collection: str, spaces: Sequence[VectorSpace], points: Sequence[StoredPoint]
+    ) -> None:
+        """Insert or replace points, creating the collection with `spaces` on first use."""
         ...
 
-    async def search(self, collection: str, vector: Sequence[float], limit: int) -> list[Passage]:
-        """Return up to `limit` passages, most similar first."""
+    async def search(self, collection: str, query: QueryVectors, limit: int) -> list[Passage]:
+        """Return up to `limit` passages by `query.score` of their cosines, best first.
+
+        Candidates are the nearest points in any space; each is scored in every space.
+        """
+        ...
+
+    async def chunks(self, collection: str, source_id: str, first: int, last: int) -> list[Chunk]:
+        """The chunks of one source whose index lies in [first, last], in order."""
+        ...
+
+    async def all_chunks(self, collection: str) -> list[Chunk]:
+        """Every chunk of the collection (its payloads, not its vectors)."""
+        ...
+
+    async def collections(self) -> list[str]:
+        """The names of every collection the store holds."""
         ...
 
     async def list_sources(self, collection: str) -> list[SourceSummary]:
@@ -88,7 +108,13 @@ class VectorStore(Protocol):
 
 
 class Embedder(Protocol):
-    """Turns text into vectors; passages and queries may be embedded differently."""
+    """Turns text into vectors with one model; passages and queries may be embedded
+    differently."""
+
+    @property
+    def name(self) -> str:
+        """The vector space this model's vectors live in (lowercase letters and digits)."""
+        ...
 
     @property
     def dimension(self) -> int:
@@ -140,4 +166,16 @@ class DocumentReader(Protocol):
 
     async def read(self, path: str, source: Source) -> list[Chunk]:
         """Read and split the file; raise UserFacingError when it cannot be read."""
+        ...
+
+
+class NameBridge(Protocol):
+    """Rewrites proper names in a query into the script the channel's sources use."""
+
+    def names_in(self, texts: Iterable[str]) -> set[str]:
+        """The names in source texts that queries may be bridged to."""
+        ...
+
+    def bridge(self, query: str, names: Collection[str]) -> str:
+        """`query` with names written in another script replaced by the sources' spelling."""
         ...

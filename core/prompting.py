@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.citations import describe_location
+from core.context import context_text
 from core.language import ENGLISH, KOREAN
 from core.models import ChatTurn, Exchange, Passage
 from core.ports import LanguageModel
@@ -38,7 +39,7 @@ class Prompt:
 
 
 def _passage_block(number: int, passage: Passage) -> str:
-    return f"Passage {number} (from {describe_location(passage)}):\n{passage.chunk.text.strip()}"
+    return f"Passage {number} (from {describe_location(passage)}):\n{context_text(passage)}"
 
 
 def _history_turns(history: list[Exchange]) -> list[ChatTurn]:

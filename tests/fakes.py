@@ -18,11 +18,14 @@ from core.models import (
     Chunk,
     MessageRef,
     Passage,
+    QueryVectors,
     Sampling,
     Source,
     SourceSummary,
     StoredPoint,
+    VectorSpace,
 )
+from core.payload import check_vectors
 
 WORD = re.compile(r"\w+")
 
@@ -102,6 +105,10 @@ class WordEmbedder:
         self.queries: list[str] = []
 
     @property
+    def name(self) -> str:
+        return "words"
+
+    @property
     def dimension(self) -> int:
         return self._dimension
 
@@ -113,51 +120,84 @@ class WordEmbedder:
         return word_vector(text, self._dimension)
 
 
+def cosine(one: Sequence[float], other: Sequence[float]) -> float:
+    """The cosine similarity of two vectors (0 for a zero vector)."""
+    dot = sum(a * b for a, b in zip(one, other, strict=True))
+    norms = math.sqrt(sum(a * a for a in one)) * math.sqrt(sum(b * b for b in other))
+    return dot / norms if norms else 0.0
+
+
 @dataclass
 class MemoryStore:
     """A VectorStore in a dict; passes the same contract suite as the real stores."""
 
-    collections: dict[str, dict[str, StoredPoint]] = field(default_factory=dict)
+    data: dict[str, dict[str, StoredPoint]] = field(default_factory=dict)
+    spaces: dict[str, dict[str, int]] = field(default_factory=dict)
     closed: bool = False
 
-    async def upsert(self, collection: str, dimension: int, points: Sequence[StoredPoint]) -> None:
-        target = self.collections.setdefault(collection, {})
+    async def upsert(
+        self, collection: str, spaces: Sequence[VectorSpace], points: Sequence[StoredPoint]
+    ) -> None:
+        check_vectors(points, spaces)
+        if not points:
+            return
+        self.spaces.setdefault(collection, {space.name: space.dimension for space in spaces})
+        target = self.data.setdefault(collection, {})
         for point in points:
-            assert len(point.vector) == dimension
             target[point.point_id] = point
 
-    async def search(self, collection: str, vector: Sequence[float], limit: int) -> list[Passage]:
-        def cosine(other: Sequence[float]) -> float:
-            dot = sum(a * b for a, b in zip(vector, other, strict=True))
-            norms = math.sqrt(sum(a * a for a in vector)) * math.sqrt(sum(b * b for b in other))
-            return dot / norms if norms else 0.0
-
+    async def search(self, collection: str, query: QueryVectors, limit: int) -> list[Passage]:
         scored = [
-            Passage(point.chunk, cosine(point.vector))
-            for point in self.collections.get(collection, {}).values()
+            Passage(
+                point.chunk,
+                query.score(
+                    {
+                        name: cosine(vector, point.vectors[name])
+                        for name, vector in query.vectors.items()
+                    }
+                ),
+            )
+            for point in self.data.get(collection, {}).values()
         ]
-        return sorted(scored, key=lambda passage: passage.score, reverse=True)[:limit]
+        return sorted(scored, key=lambda passage: passage.score, reverse=True)[: max(limit, 0)]
+
+    async def chunks(self, collection: str, source_id: str, first: int, last: int) -> list[Chunk]:
+        found = [
+            point.chunk
+            for point in self.data.get(collection, {}).values()
+            if point.chunk.source.source_id == source_id and first <= point.chunk.index <= last
+        ]
+        return sorted(found, key=lambda chunk: chunk.index)
+
+    async def all_chunks(self, collection: str) -> list[Chunk]:
+        return [point.chunk for point in self.data.get(collection, {}).values()]
+
+    async def collections(self) -> list[str]:
+        return sorted(name for name, points in self.data.items() if points)
 
     async def list_sources(self, collection: str) -> list[SourceSummary]:
         counts: dict[str, tuple[Source, int]] = {}
-        for point in self.collections.get(collection, {}).values():
+        for point in self.data.get(collection, {}).values():
             source = point.chunk.source
             counts[source.source_id] = (source, counts.get(source.source_id, (source, 0))[1] + 1)
         summaries = [SourceSummary(source, count) for source, count in counts.values()]
-        return sorted(summaries, key=lambda item: item.source.title)
+        return sorted(
+            summaries, key=lambda item: (item.source.title.casefold(), item.source.source_id)
+        )
 
     async def delete_source(self, collection: str, source_id: str) -> int:
-        points = self.collections.get(collection, {})
+        points = self.data.get(collection, {})
         doomed = [key for key, point in points.items() if point.chunk.source.source_id == source_id]
         for key in doomed:
             del points[key]
         return len(doomed)
 
     async def count(self, collection: str) -> int:
-        return len(self.collections.get(collection, {}))
+        return len(self.data.get(collection, {}))
 
     async def drop(self, collection: str) -> bool:
-        return self.collections.pop(collection, None) is not None
+        self.spaces.pop(collection, None)
+        return self.data.pop(collection, None) is not None
 
     async def close(self) -> None:
         self.closed = True

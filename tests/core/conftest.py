@@ -10,8 +10,10 @@ import pytest
 from core.answering import AnsweringService, AnsweringSettings
 from core.bot import Bot, BotSettings
 from core.conversation import Conversations
+from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import IngestionService, IngestionSettings
 from core.library import ChannelLibrary
+from core.migration import CollectionMigrator
 from core.models import Attachment, ChannelRef, IncomingMessage
 from tests.fakes import (
     FakeClock,
@@ -69,25 +71,28 @@ def build_harness(
     min_score: float = 0.3,
     max_file_bytes: int = 1024 * 1024,
     max_generation_seconds: float = 30.0,
+    context_window: int = 0,
 ) -> Harness:
     store = MemoryStore()
     embedder = WordEmbedder()
+    embeddings = EmbeddingSet([WeightedEmbedder(embedder)])
     model = model or ScriptedModel("The tower was built in 1887 [1].")
     clock = FakeClock()
     answering = AnsweringService(
         store,
-        embedder,
+        embeddings,
         model,
         AnsweringSettings(
             top_k=3,
             min_score=min_score,
             history_turns=2,
             max_generation_seconds=max_generation_seconds,
+            context_window=context_window,
         ),
     )
     ingestion = IngestionService(
         ParagraphReader(),
-        embedder,
+        embeddings,
         store,
         model,
         IngestionSettings(max_file_bytes=max_file_bytes, embed_batch_size=2, summarize=True),
@@ -95,9 +100,10 @@ def build_harness(
     bot = Bot(
         answering,
         ingestion,
-        ChannelLibrary(store),
+        ChannelLibrary(store, embeddings.key),
         Conversations(),
         BotSettings(summaries_up_to_files=3, again_temperature=0.9),
+        CollectionMigrator(store, embeddings),
         clock=clock,
     )
     return Harness(bot, RecordingChat(), store, embedder, model, clock, tmp_path)

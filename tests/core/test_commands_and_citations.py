@@ -92,3 +92,18 @@ def test_an_answer_without_markers_is_attributed_by_the_terms_it_repeats() -> No
 
     assert [number for number, _ in korean] == [2]
     assert [number for number, _ in nothing] == [1, 2]
+
+
+def test_answers_that_say_the_sources_do_not_tell_are_recognised_in_both_languages() -> None:
+    from core.citations import says_not_stated
+
+    for answer in (
+        "I do not know.",
+        "The passages don't mention a parking fee.",
+        "The price is not specified in the passages.",
+        "주차비는 자료에 나와 있지 않습니다.",
+        "잘 모르겠습니다.",
+    ):
+        assert says_not_stated(answer), answer
+    for answer in ("It was built in 1887.", "주차비는 없습니다.", "Entry costs nine coins."):
+        assert not says_not_stated(answer), answer

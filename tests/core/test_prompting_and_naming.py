@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.models import ChannelRef, Chunk, Exchange, Passage, Source
-from core.naming import CollectionPurpose, collection_name
+from core.naming import CollectionPurpose, base_of, collection_base, collection_name
 from core.prompting import build_prompt
 from tests.fakes import ScriptedModel
 
@@ -62,7 +64,7 @@ async def test_prompt_carries_recent_exchanges_and_the_language_rule() -> None:
 
 def test_collection_names_are_safe_and_distinct_per_channel_and_purpose() -> None:
     names = {
-        collection_name(ChannelRef(platform, workspace, channel), purpose)
+        collection_name(ChannelRef(platform, workspace, channel), purpose, "e5-use")
         for platform in ("slack", "discord")
         for workspace in ("T1", "t1 ")
         for channel in ("C1", "c-1", "c 1", "한국어 채널")
@@ -74,3 +76,22 @@ def test_collection_names_are_safe_and_distinct_per_channel_and_purpose() -> Non
         name.replace("_", "").replace("-", "").isalnum() and name.isascii() for name in names
     )
     assert all(len(name) < 100 for name in names)
+    assert {base_of(name) for name in names} == {
+        collection_base(ChannelRef(platform, workspace, channel), purpose)
+        for platform in ("slack", "discord")
+        for workspace in ("T1", "t1 ")
+        for channel in ("C1", "c-1", "c 1", "한국어 채널")
+        for purpose in CollectionPurpose
+    }
+
+
+def test_a_collection_name_carries_the_embedding_key_and_old_names_map_to_their_base() -> None:
+    channel = ChannelRef("slack", "T1", "general")
+    base = collection_base(channel, CollectionPurpose.DOCUMENTS)
+
+    assert collection_name(channel, CollectionPurpose.DOCUMENTS, "e5") == f"{base}_e5"
+    assert base_of(f"{base}_e5-use") == base
+    assert base_of(base) == base  # a collection from before named vectors
+    assert base_of("something-else") is None
+    with pytest.raises(ValueError):
+        collection_name(channel, CollectionPurpose.DOCUMENTS, "E5 USE")

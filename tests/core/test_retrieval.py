@@ -6,7 +6,8 @@ import math
 from collections.abc import Sequence
 
 from core.answering import AnsweringService, AnsweringSettings
-from core.models import Chunk, Exchange, Source, StoredPoint
+from core.embeddings import EmbeddingSet, WeightedEmbedder
+from core.models import Chunk, Exchange, Source, StoredPoint, VectorSpace
 from core.naming import CollectionPurpose, collection_name
 from tests.core.conftest import CHANNEL_A
 from tests.fakes import MemoryStore, ScriptedModel
@@ -29,6 +30,10 @@ class TableEmbedder:
         self._table = table
 
     @property
+    def name(self) -> str:
+        return "table"
+
+    @property
     def dimension(self) -> int:
         return 3
 
@@ -49,13 +54,16 @@ async def retrieve(
     store = MemoryStore()
     tower = Chunk("The tower is 212 m tall.", Source("s1", "tower.txt"), 0)
     await store.upsert(
-        collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS),
-        3,
-        [StoredPoint("p1", (1.0, 0.0, 0.0), tower)],
+        collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, "table"),
+        (VectorSpace("table", 3),),
+        [StoredPoint("p1", {"table": (1.0, 0.0, 0.0)}, tower)],
     )
     embedder = TableEmbedder({text: at_angle(score) for text, score in question_scores.items()})
     service = AnsweringService(
-        store, embedder, ScriptedModel(), AnsweringSettings(min_score=0.8, follow_up_tolerance=0.01)
+        store,
+        EmbeddingSet([WeightedEmbedder(embedder)]),
+        ScriptedModel(),
+        AnsweringSettings(min_score=0.8, follow_up_tolerance=0.01),
     )
     passages = await service.retrieve(CHANNEL_A, question, history)
     return [passage.chunk.text for passage in passages]

@@ -167,7 +167,7 @@ def test_doctor_shows_what_would_run_and_checks_each_engine(tmp_path: Path) -> N
     assert "default model    " in lines and "llama-2-7b-chat.Q4_K_M.gguf (missing" in lines
     assert f"vector store     Qdrant Edge in {(tmp_path / 'data' / 'qdrant').resolve()}" in lines
     assert "ok   language model" in lines
-    assert "ok   embedder         384 dimensions" in lines
+    assert "ok   embedder         e5 384 dimensions, use 512 dimensions" in lines
     assert "ok   vector store" in lines
 
 
@@ -271,7 +271,7 @@ def test_doctor_reports_an_engine_that_crashes_on_a_long_prompt_and_checks_the_r
         "on qwen2.5-coder-0.5b-instruct.gguf evaluating a long prompt: "
     ) in result.stdout
     assert "`make engine LLAMA_CPU=portable`" in result.stdout
-    assert "ok   embedder         384 dimensions" in result.stdout
+    assert "ok   embedder         e5 384 dimensions, use 512 dimensions" in result.stdout
     assert "ok   vector store" in result.stdout
 
 

@@ -1,0 +1,296 @@
+"""Bridges proper names across scripts in a query: "글리머스톤 타워" -> "Glimmerstone Tower",
+"Park Seo-yeon" -> "박서연".
+
+Embedders match a name written in another script poorly (an English name in Hangul scores
+under the bar against the English passage), so before a query is embedded, a Hangul word
+that sounds like one of the channel's Latin names is replaced by that name, and a Latin
+word that spells one of the channel's Korean words is replaced by it. Names come from the
+channel's own sources, so a question can only be pulled towards what the channel holds.
+
+Matching compares consonant skeletons (Korean renders English sounds with a fixed set of
+consonants: "Glimmerstone" and 글리머스톤 share G-L-M-S-T-N), fuzzily (rapidfuzz), and
+refuses short skeletons and a vowel-initial word against a consonant-initial name: the
+false matches a first version made (버그 -> Bergen, 오케스트라 -> Kestrel) are exactly those.
+A test runs 1,200 common Korean words against 250 realistic names and finds no match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+
+from anyascii import anyascii
+from rapidfuzz import fuzz
+
+# Revised Romanization of the jamo of a Hangul syllable: initial, medial, final.
+# fmt: off
+_INITIALS = ("g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch",
+             "k", "t", "p", "h")
+_MEDIALS = ("a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u",
+            "wo", "we", "wi", "yu", "eu", "ui", "i")
+_FINALS = ("", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "l", "l", "m",
+           "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t")
+# Particles and endings a name may carry in a question (longest are tried first).
+_PARTICLES = sorted(
+    ("은", "는", "이", "가", "을", "를", "에", "에서", "에게", "의", "와", "과", "도", "로", "으로",
+     "만", "까지", "부터", "한테", "께서", "이랑", "랑", "이나", "나", "에는", "에서는", "으로는",
+     "에도", "에서도", "이야", "야", "이에요", "예요", "이고", "하고", "처럼", "보다", "인가요",
+     "인지", "이란", "란", "라는", "이라는", "께", "에요", "요", "는요", "은요", "엔", "에선", "님",
+     "님이", "님은", "님께", "님의", "씨", "씨가", "씨는"),
+    key=len,
+    reverse=True,
+)
+# fmt: on
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
+_NAME = re.compile(r"\b[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]{3,}\b")
+_CLASSES = {
+    **dict.fromkeys("bpfv", "P"),
+    **dict.fromkeys("dt", "T"),
+    **dict.fromkeys("gkcq", "K"),
+    **dict.fromkeys("sjzx", "S"),
+    **dict.fromkeys("lr", "L"),
+    "m": "M",
+    "n": "N",
+}
+_VOWELS = set("aeiouy")
+SKELETON_MIN = 3
+NAME_MIN = 5
+SKELETON_RATIO = 88.0
+SPELLING_RATIO = 90.0
+REVERSE_RATIO = 88.0
+# Common romanised spellings of Korean surnames, which Revised Romanization does not give.
+_SURNAMES = {
+    "박": ("park", "pak"),
+    "이": ("lee", "yi", "rhee"),
+    "최": ("choi", "choe"),
+    "정": ("jung", "chung"),
+    "김": ("kim",),
+    "조": ("cho", "jo"),
+    "강": ("kang",),
+    "윤": ("yoon", "yun"),
+    "장": ("jang", "chang"),
+    "임": ("lim", "im"),
+    "한": ("han",),
+    "오": ("oh",),
+    "서": ("seo", "suh"),
+    "신": ("shin",),
+    "권": ("kwon",),
+    "황": ("hwang",),
+    "송": ("song",),
+    "류": ("ryu", "yoo"),
+    "유": ("yoo", "yu"),
+    "홍": ("hong",),
+    "전": ("jeon", "jun"),
+    "고": ("ko", "go"),
+    "문": ("moon", "mun"),
+    "손": ("son", "sohn"),
+    "배": ("bae",),
+    "백": ("baek", "paek"),
+}
+
+
+_VERB_ENDINGS = ("다", "요", "죠", "니다", "니까")
+
+
+def _surname_pattern() -> str:
+    spellings = {spelling for variants in _SURNAMES.values() for spelling in variants}
+    spellings |= {romanise(surname) for surname in _SURNAMES}
+    return "|".join(sorted(spellings, key=len, reverse=True))
+
+
+def romanise(hangul: str) -> str:
+    """Revised Romanization of Hangul syllables (other characters through anyascii)."""
+    out = []
+    for char in hangul:
+        code = ord(char) - 0xAC00
+        if 0 <= code < 11172:
+            initial, rest = divmod(code, 588)
+            medial, final = divmod(rest, 28)
+            out.append(_INITIALS[initial] + _MEDIALS[medial] + _FINALS[final])
+        else:
+            out.append(anyascii(char).lower())
+    return "".join(out)
+
+
+def skeleton(latin: str) -> str:
+    """The consonant classes of a Latin spelling as Korean hears them, doubles merged.
+
+    An r that no vowel follows is silent in Korean loanwords (Glimmer -> 글리머); th and
+    sh sound as s, ph as f.
+    """
+    word = anyascii(latin).lower()
+    word = re.sub(r"[^a-z]", "", word)
+    word = word.replace("th", "s").replace("ph", "f").replace("sh", "s").replace("ch", "s")
+    word = word.replace("ck", "k").replace("qu", "k").replace("x", "ks").replace("ng", "n")
+    classes: list[str] = []
+    for position, letter in enumerate(word):
+        following = word[position + 1] if position + 1 < len(word) else ""
+        if letter == "r" and following not in _VOWELS:
+            continue
+        mapped = _CLASSES.get(letter)
+        if mapped and (not classes or classes[-1] != mapped):
+            classes.append(mapped)
+    return "".join(classes)
+
+
+def _stem(word: str) -> tuple[str, str]:
+    """A Hangul word split into stem and particle (the particle may be empty)."""
+    for particle in _PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= 2:
+            return word[: -len(particle)], particle
+    return word, ""
+
+
+def _vowel_initial(latin: str) -> bool:
+    return anyascii(latin[:1]).lower() in _VOWELS - {"y"}
+
+
+def _hangul_vowel_initial(hangul: str) -> bool:
+    code = ord(hangul[0]) - 0xAC00
+    return 0 <= code < 11172 and code // 588 == 11  # the silent initial ㅇ
+
+
+def latin_names(texts: Iterable[str]) -> set[str]:
+    """Capitalised Latin words of five letters or more written inside a sentence (not
+    first on a line or after a full stop, where any word is capitalised): the names a
+    source holds."""
+    names: set[str] = set()
+    for text in texts:
+        for match in _NAME.finditer(text):
+            before = text[: match.start()].rstrip(" \t")
+            if before and (before[-1].isalnum() or before[-1] in ",;&("):
+                names.add(match.group(0))
+    return names
+
+
+def hangul_words(texts: Iterable[str]) -> set[str]:
+    """Hangul word stems of two to six syllables: the Korean names a source may hold."""
+    words: set[str] = set()
+    for text in texts:
+        for word in _HANGUL_WORD.findall(text):
+            stem, _ = _stem(word)
+            if 2 <= len(stem) <= 6:
+                words.add(stem)
+    return words
+
+
+def _hangul_key(hangul: str) -> str:
+    """A Hangul word's romanisation without the vowels Korean adds to English consonants."""
+    spelled = re.sub(r"eu(?=[^aeiouy]|$)", "", romanise(hangul))
+    spelled = spelled.replace("eo", "e").replace("ae", "e").replace("r", "l")
+    return re.sub(r"(.)\1", r"\1", spelled)
+
+
+def _latin_key(latin: str) -> str:
+    """A Latin spelling as Korean would write its sounds, comparable with _hangul_key."""
+    word = re.sub(r"[^a-z]", "", anyascii(latin).lower())
+    word = re.sub(r"er$", "E", word)  # Tester -> 테스터, Brandauer -> 브란다우어
+    word = re.sub(r"r(?![aeiouy])", "", word)
+    for old, new in (("th", "s"), ("ph", "p"), ("f", "p"), ("v", "b"), ("ck", "k"), ("c", "k")):
+        word = word.replace(old, new)
+    for old, new in (("q", "k"), ("x", "ks"), ("z", "j"), ("r", "l")):
+        word = word.replace(old, new)
+    word = re.sub(r"(.)\1", r"\1", word)
+    return re.sub(r"e$", "", word).replace("E", "e")
+
+
+def match_latin(hangul: str, names: Collection[str]) -> str | None:
+    """The Latin name `hangul` (a stem) transliterates, or None when none is close.
+
+    Both the consonant skeletons and the spellings with vowels must agree closely, on the
+    same first consonant; a name ending in n, m or l (which Korean writes as a final
+    consonant) never matches a word ending in an open syllable (아메리카노 is not American).
+    """
+    if hangul.endswith("다"):  # a verb or adjective in its dictionary form
+        return None
+    bones = skeleton(romanise(hangul))
+    if len(bones) < SKELETON_MIN:
+        return None
+    vowel_first = _hangul_vowel_initial(hangul)
+    key = _hangul_key(hangul)
+    best, best_score = None, 0.0
+    for name in names:
+        if len(name) < NAME_MIN or _vowel_initial(name) != vowel_first:
+            continue
+        other = skeleton(name)
+        if abs(len(other) - len(bones)) > 1 or other[:1] != bones[:1]:
+            continue
+        other_key = _latin_key(name)
+        if abs(len(other_key) - len(key)) > 2:
+            continue
+        if other_key[-1:] in ("n", "m", "l") and key[-1:] in _VOWELS:
+            continue
+        consonants = fuzz.ratio(bones, other)
+        spelling = fuzz.ratio(key, other_key)
+        if consonants < SKELETON_RATIO or spelling < SPELLING_RATIO:
+            continue
+        if consonants + spelling > best_score:
+            best, best_score = name, consonants + spelling
+    return best
+
+
+def _spellings(hangul: str) -> list[str]:
+    """Revised Romanization and the spellings people use beside it (hyun, yoon, Park)."""
+    given = romanise(hangul[1:])
+    givens = {given, given.replace("yeo", "yu").replace("eo", "u"), given.replace("yun", "yoon")}
+    surnames = {romanise(hangul[:1]), *_SURNAMES.get(hangul[0], ())}
+    return [surname + name for surname in surnames for name in givens]
+
+
+def match_hangul(latin: str, words: Collection[str]) -> str | None:
+    """The Korean word `latin` spells (a whole word, fuzzily, or exactly its first
+    syllables, as "Hanbit" is of 한빛농장), or None."""
+    spelled = re.sub(r"[^a-z]", "", anyascii(latin).lower())
+    if len(spelled) < 4:
+        return None
+    best, best_score = None, 0.0
+    for word in words:
+        if word.endswith(_VERB_ENDINGS):
+            continue
+        score = max(fuzz.ratio(spelled, spelling) for spelling in _spellings(word))
+        if any(romanise(word[:cut]) == spelled for cut in range(2, len(word))):
+            score = max(score, 100.0)
+        if score > best_score:
+            best, best_score = word, score
+    return best if best_score >= REVERSE_RATIO else None
+
+
+# A romanised Korean name: a hyphenated given name with an optional surname before it
+# ("Park Seo-yeon", "seo-jun"), or any capitalised word.
+_ROMANISED_NAME = re.compile(
+    rf"\b(?:(?i:{_surname_pattern()})\s+)?(?i:[a-z]+-[a-z]+)\b"
+    r"|\b[A-Z][a-z\u00c0-\u024f]{3,}\b"
+)
+
+
+class ScriptNameBridge:
+    """NameBridge: Hangul words to the channel's Latin names and back."""
+
+    def names_in(self, texts: Iterable[str]) -> set[str]:
+        """Latin names and Hangul word stems of the texts (what queries may be bridged to)."""
+        collected = list(texts)
+        return latin_names(collected) | hangul_words(collected)
+
+    def bridge(self, query: str, names: Collection[str]) -> str:
+        """`query` with names in the other script replaced by the channel's spelling."""
+        latin = {name for name in names if not _HANGUL_WORD.search(name)}
+        hangul = {name for name in names if _HANGUL_WORD.fullmatch(name)}
+        vocabulary = {name.casefold() for name in latin}
+
+        def forward(match: re.Match[str]) -> str:
+            stem, particle = _stem(match.group(0))
+            found = match_latin(stem, latin) if stem not in hangul else None
+            return f"{found}{particle}" if found else match.group(0)
+
+        def backward(match: re.Match[str]) -> str:
+            words = match.group(0)
+            # A romanised Korean name ("Park Seo-yeon", "seo-jun") or a capitalised word the
+            # sources never spell in Latin letters.
+            romanised = "-" in words or " " in words
+            if not romanised and (not words[0].isupper() or words.casefold() in vocabulary):
+                return words
+            found = match_hangul(words, hangul)
+            return found or words
+
+        bridged = _HANGUL_WORD.sub(forward, query) if latin else query
+        return _ROMANISED_NAME.sub(backward, bridged) if hangul else bridged

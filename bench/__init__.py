@@ -1,0 +1,1 @@
+"""Benchmarks and calibration scripts; run each as `python bench/NAME.py`."""

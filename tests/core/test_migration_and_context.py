@@ -1,0 +1,91 @@
+"""Collections of an earlier embedder are re-embedded; hits are read with their neighbours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.answering import AnsweringService, AnsweringSettings
+from core.embeddings import EmbeddingSet, WeightedEmbedder
+from core.ingestion import embed_chunks
+from core.models import Chunk, Source, StoredPoint, VectorSpace
+from core.naming import CollectionPurpose, collection_base, collection_name
+from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, build_harness
+from tests.fakes import MemoryStore, ScriptedModel, WordEmbedder, word_vector
+
+
+async def seed_legacy_collection(store: MemoryStore) -> str:
+    """A collection as the single-vector layout left it: no key in its name, one vector."""
+    legacy = collection_base(CHANNEL_A, CollectionPurpose.DOCUMENTS)
+    source = Source("s-tower", "tower.txt")
+    paragraphs = TOWER.split("\n\n")
+    points = [
+        StoredPoint(f"p{i}", {"": tuple(word_vector(text, 32))}, Chunk(text, source, i))
+        for i, text in enumerate(paragraphs)
+    ]
+    await store.upsert(legacy, (VectorSpace("", 32),), points)
+    return legacy
+
+
+async def test_an_old_collection_is_re_embedded_on_first_use_and_answers_cite_it(
+    tmp_path: Path,
+) -> None:
+    harness = build_harness(tmp_path)
+    legacy = await seed_legacy_collection(harness.store)
+
+    await harness.say("When was the Glimmerstone Tower built?")
+
+    shown = harness.chat.shown()
+    assert any("Re-embedding this channel's sources" in text for text in shown)
+    assert any("3/3" in text for text in shown)
+    assert "[1] tower.txt" in harness.chat.last().split("Sources:")[1]
+    assert legacy not in harness.store.data
+    current = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, "words")
+    assert await harness.store.count(current) == 3
+    assert harness.store.spaces[current] == {"words": 256}
+
+
+async def test_a_migration_cut_short_runs_again_without_doubling_or_losing_chunks(
+    tmp_path: Path,
+) -> None:
+    harness = build_harness(tmp_path)
+    legacy = await seed_legacy_collection(harness.store)
+    current = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, "words")
+    # A first run wrote one chunk, then the process died before dropping the old collection.
+    embeddings = EmbeddingSet([WeightedEmbedder(WordEmbedder())])
+    first = (await harness.store.all_chunks(legacy))[:1]
+    await harness.store.upsert(current, embeddings.spaces, await embed_chunks(embeddings, first))
+
+    await harness.say("sources")
+
+    assert await harness.store.count(current) == 3
+    assert legacy not in harness.store.data
+    assert "tower.txt" in harness.chat.last()
+
+
+async def test_another_channel_is_not_migrated_or_touched(tmp_path: Path) -> None:
+    harness = build_harness(tmp_path)
+    legacy = await seed_legacy_collection(harness.store)
+
+    await harness.say("sources", channel=CHANNEL_B)
+
+    assert legacy in harness.store.data
+
+
+async def test_a_hit_is_read_with_its_neighbours_and_close_hits_share_one_window() -> None:
+    store = MemoryStore()
+    embeddings = EmbeddingSet([WeightedEmbedder(WordEmbedder())])
+    source = Source("s1", "notes.md")
+    texts = [f"filler sentence number {i} about nothing" for i in range(10)]
+    texts[4] = "The badge office opens at nine."
+    texts[5] = "The badge office closes at five."
+    chunks = [Chunk(text, source, i, heading="Badges") for i, text in enumerate(texts)]
+    collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
+    await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, chunks))
+    service = AnsweringService(
+        store, embeddings, ScriptedModel(), AnsweringSettings(top_k=2, min_score=0.3)
+    )
+
+    passages = await service.retrieve(CHANNEL_A, "when does the badge office open", [])
+
+    assert len(passages) == 1
+    assert [chunk.index for chunk in passages[0].context] == [3, 4, 5, 6]
