@@ -68,7 +68,7 @@ async def test_uncited_answer_lists_the_passages_whose_names_and_numbers_it_repe
 async def test_answer_that_repeats_no_passage_lists_every_passage_it_was_given(
     tmp_path: Path,
 ) -> None:
-    harness = build_harness(tmp_path, ScriptedModel("I do not know."))
+    harness = build_harness(tmp_path, ScriptedModel("It is quite old."))
     await harness.share(harness.write("tower.txt", TOWER))
 
     await harness.say("When was the Glimmerstone Tower built?")
@@ -78,6 +78,19 @@ async def test_answer_that_repeats_no_passage_lists_every_passage_it_was_given(
     sources = harness.chat.last().split("Sources:")[1]
     assert given == 2
     assert len(re.findall(r"\[\d\]", sources)) == given
+
+
+async def test_related_sources_that_do_not_hold_the_answer_are_named_not_cited(
+    tmp_path: Path,
+) -> None:
+    harness = build_harness(tmp_path, ScriptedModel("The passages do not say."))
+    await harness.share(harness.write("tower.txt", TOWER))
+
+    await harness.say("What does a ticket for the Glimmerstone Tower cost?")
+
+    answer = harness.chat.last()
+    assert "The sources I found are related but do not say that. I looked at: tower.txt." in answer
+    assert "Sources:" not in answer
 
 
 async def test_question_with_no_relevant_passage_says_so_without_calling_the_model(
