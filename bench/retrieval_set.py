@@ -141,6 +141,7 @@ async def index_set(
     top_k: int = 5,
     bridge: bool = True,
     bonus: float = 0.0,
+    margin: float = 1.0,
 ) -> IndexedSet:
     """Index every document through the ingestion path; an answering service over them
     that retrieves without a bar (min_score -1)."""
@@ -157,7 +158,11 @@ async def index_set(
         chunks += report.chunk_count
     seconds = time.perf_counter() - started
     settings = AnsweringSettings(
-        top_k=top_k, min_score=-1.0, context_window=context_window, cross_language_bonus=bonus
+        top_k=top_k,
+        min_score=-1.0,
+        context_window=context_window,
+        cross_language_bonus=bonus,
+        relative_margin=margin,
     )
     names = ChannelNames(store, ScriptNameBridge()) if bridge else None
     answering = AnsweringService(store, embeddings, _NoModel(), settings, names)

@@ -1,4 +1,4 @@
-"""Command line: `python -m bots console | ingest PATH --channel NAME | doctor`."""
+"""Command line: `python -m bots console | ingest PATH --channel NAME | doctor | reindex`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bots.doctor import describe_store, run_doctor
 from bots.model_choice import ModelChoice, choose_model
 from config.settings import Settings, SettingsError, load_settings
 from core.errors import UserFacingError
+from core.migration import CollectionMigrator
 from core.models import IncomingMessage
 
 
@@ -88,6 +89,25 @@ async def _ingest(settings: Settings, path: str, channel: str) -> int:
         await runtime.close()
 
 
+async def _reindex(settings: Settings) -> int:
+    """Re-embed every collection an earlier embedder made, with progress on stderr."""
+    runtime = bootstrap(settings)
+    migrator = CollectionMigrator(runtime.store, runtime.embeddings)
+
+    async def show(done: int, total: int) -> None:
+        print(f"\r  {done}/{total} chunks", end="" if done < total else "\n", file=sys.stderr)
+
+    try:
+        moves = await migrator.migrate_all(show)
+    finally:
+        await runtime.close()
+    for old, new in moves:
+        print(f"re-embedded {old} -> {new}")
+    if not moves:
+        print(f"every collection already holds {runtime.embeddings.key} vectors")
+    return 0
+
+
 async def _doctor(settings: Settings) -> int:
     passed = await run_doctor(settings, lambda line: print(line, flush=True))
     return 0 if passed else 1
@@ -103,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     ingest.add_argument("path")
     ingest.add_argument("--channel", required=True, help="console channel name")
     commands.add_parser("doctor", help="show what the bot would run with and check each engine")
+    commands.add_parser(
+        "reindex", help="re-embed collections made by an earlier embedder (else done on first use)"
+    )
     arguments = parser.parse_args(argv)
 
     try:
@@ -119,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if arguments.command == "doctor":
             return asyncio.run(_doctor(settings))
+        if arguments.command == "reindex":
+            return asyncio.run(_reindex(settings))
         return asyncio.run(_ingest(settings, arguments.path, arguments.channel))
     except UserFacingError as error:
         print(f"ragbot: {error.message}", file=sys.stderr)

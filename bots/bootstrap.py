@@ -206,6 +206,7 @@ def bootstrap(
             max_generation_seconds=settings.llm.max_generation_seconds,
             context_window=settings.retrieval.context_window,
             cross_language_bonus=settings.retrieval.cross_language_bonus,
+            relative_margin=settings.retrieval.relative_margin,
         ),
         ChannelNames(store, ScriptNameBridge()),
     )

@@ -84,6 +84,7 @@ class RetrievalSettings(Section):
     prompt_token_budget: int = Field(default=1500, ge=64)
     context_window: int = Field(default=1, ge=0, le=10)
     cross_language_bonus: float = Field(default=0.03, ge=0.0, le=0.5)
+    relative_margin: float = Field(default=0.05, ge=0.0, le=1.0)
 
 
 class IngestSettings(Section):

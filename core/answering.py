@@ -38,6 +38,7 @@ class AnsweringSettings:
     max_generation_seconds: float = 120.0
     context_window: int = 1
     cross_language_bonus: float = 0.0
+    relative_margin: float = 1.0
 
 
 class AnsweringService:
@@ -96,6 +97,11 @@ class AnsweringService:
                     if before is not None and passage.score >= before.score - tolerance:
                         relevant[key] = passage
         ranked = sorted(relevant.values(), key=lambda passage: passage.score, reverse=True)
+        if ranked:
+            # Passages far below the best one are noise to a small model: it answers from
+            # the wrong one, or says it does not know.
+            floor = ranked[0].score - self._settings.relative_margin
+            ranked = [passage for passage in ranked if passage.score >= floor]
         return await with_context(
             self._store, collection, ranked[:limit], self._settings.context_window
         )

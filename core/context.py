@@ -43,7 +43,9 @@ async def with_context(
     for span in spans:
         source_id = span.best.chunk.source.source_id
         chunks = await store.chunks(collection, source_id, span.first, span.last)
-        context = tuple(chunks) or (span.best.chunk,)
+        # A window never crosses into another section: its text is about something else.
+        section = span.best.chunk.heading
+        context = tuple(c for c in chunks if c.heading == section) or (span.best.chunk,)
         result.append(Passage(span.best.chunk, span.best.score, context))
     return result
 

@@ -4,13 +4,10 @@ installed). Models load once per session."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import math
 import sys
 import threading
 from collections.abc import Awaitable, Sequence
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -48,17 +45,6 @@ KOREAN_QUERIES = [
     ("와이파이 이름이 뭐예요?", 2),
     ("새 버전은 어떻게 배포하나요?", 3),
 ]
-
-
-def load_bench_module(name: str) -> Any:
-    """A script of bench/ as a module (bench/ is no package, so it is loaded by path)."""
-    path = Path(__file__).resolve().parents[2] / "bench" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being created
-    spec.loader.exec_module(module)
-    return module
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
