@@ -92,6 +92,7 @@ $(MODEL): scripts/assemble_offline_model.py
 bench: $(TEST_STAMP)
 	$(PY) bench/store_bench.py
 	$(PY) bench/embedder_bench.py
+	$(PY) bench/retrieval_bench.py
 	LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) bench/llm_bench.py
 
 # Re-pin every dependency after changing pyproject.toml.

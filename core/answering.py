@@ -31,10 +31,10 @@ class AnsweringSettings:
     """
 
     top_k: int = 5
-    min_score: float = 0.553
+    min_score: float = 0.595
     history_turns: int = 3
     prompt_token_budget: int = 1500
-    follow_up_tolerance: float = 0.008
+    follow_up_tolerance: float = 0.009
     max_generation_seconds: float = 120.0
     context_window: int = 1
     cross_language_bonus: float = 0.0
@@ -107,6 +107,8 @@ class AnsweringService:
         )
 
     async def _search(self, collection: str, query: str, limit: int) -> dict[PassageKey, Passage]:
+        # The language of what was asked, not of the query with its names bridged.
+        language = detect_language(query)
         if self._names is not None:
             query = await self._names.bridge(collection, query)
         vectors = await self._embeddings.embed_query(query)
@@ -115,7 +117,6 @@ class AnsweringService:
         if bonus:
             # Multilingual embedders score a passage in the query's own language higher than
             # an equally relevant one in another: the calibrated bonus evens that out.
-            language = detect_language(query)
             passages = sorted(
                 (
                     Passage(p.chunk, p.score + bonus, p.context)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from core.answering import AnsweringService, AnsweringSettings
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import embed_chunks
 from core.models import Chunk, Source, StoredPoint, VectorSpace
+from core.names import ChannelNames
 from core.naming import CollectionPurpose, collection_base, collection_name
 from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, build_harness
 from tests.fakes import MemoryStore, ScriptedModel, WordEmbedder, word_vector
@@ -89,3 +91,33 @@ async def test_a_hit_is_read_with_its_neighbours_and_close_hits_share_one_window
 
     assert len(passages) == 1
     assert [chunk.index for chunk in passages[0].context] == [3, 4, 5, 6]
+
+
+class _RomanisedToHangul:
+    """A NameBridge that writes one romanised name in Hangul."""
+
+    def names_in(self, texts: Iterable[str]) -> set[str]:
+        return {"한빛농장"}
+
+    def bridge(self, query: str, names: Collection[str]) -> str:
+        return query.replace("Hanbit", "한빛농장")
+
+
+async def test_the_language_bonus_follows_the_question_asked_not_its_bridged_names() -> None:
+    store = MemoryStore()
+    embeddings = EmbeddingSet([WeightedEmbedder(WordEmbedder())])
+    korean = Chunk("한빛농장 open when 영업시간", Source("s1", "farm.md"), 0, language="ko")
+    collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
+    await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, [korean]))
+    service = AnsweringService(
+        store,
+        embeddings,
+        ScriptedModel(),
+        AnsweringSettings(min_score=0.0, cross_language_bonus=0.5),
+        ChannelNames(store, _RomanisedToHangul()),
+    )
+
+    # Bridged, "When does 한빛농장 open" reads as Korean; the question asked is English.
+    passages = await service.retrieve(CHANNEL_A, "When does Hanbit open", [])
+
+    assert passages[0].score > 1.0
