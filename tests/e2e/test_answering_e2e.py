@@ -64,12 +64,17 @@ async def test_follow_up_uses_the_conversation(alpha: Conversation) -> None:
 async def test_again_replaces_the_last_answer(alpha: Conversation) -> None:
     await alpha.say("On which day can visitors climb the Glimmerstone Tower?")
     answer_id = alpha.chat.order[-1]
+    assert "Thursday" in alpha.chat.texts[answer_id]
     posts_before = alpha.chat.count("post")
+    edits_before = len(alpha.chat.events)
 
     await alpha.say("again")
 
+    # `again` samples anew at llm.again_temperature with a random seed, so its wording (and
+    # with a 0.5B model, its accuracy) varies: what must hold is that it replaced the answer.
     assert alpha.chat.count("post") == posts_before
-    assert "Thursday" in alpha.chat.texts[answer_id]
+    edited = [e for e in alpha.chat.events[edits_before:] if e.verb == "edit"]
+    assert edited and all(e.ref.message_id == answer_id for e in edited)
     assert "Sources:" in alpha.chat.texts[answer_id]
 
 
