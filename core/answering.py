@@ -94,7 +94,12 @@ class AnsweringService:
                 tolerance = self._settings.follow_up_tolerance
                 for key, passage in candidates.items():
                     before = alone.get(key)
-                    if before is not None and passage.score >= before.score - tolerance:
+                    # Only a passage that answered the previous question may come back.
+                    if (
+                        before is not None
+                        and before.score >= floor
+                        and passage.score >= before.score - tolerance
+                    ):
                         relevant[key] = passage
         ranked = sorted(relevant.values(), key=lambda passage: passage.score, reverse=True)
         if ranked:

