@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.citations import format_sources, looked_at, says_not_stated, select_cited
+from core.citations import (
+    format_sources,
+    looked_at,
+    says_not_stated,
+    select_cited,
+    unsupported_numbers,
+)
 from core.context import with_context
 from core.embeddings import EmbeddingSet
 from core.generation import consume_within
@@ -170,9 +176,12 @@ class AnsweringService:
                 " "
                 + say("generation_stopped", language, seconds=self._settings.max_generation_seconds)
             )
-        if says_not_stated(answer_text):
-            # Related sources that do not hold the answer: say so and name what was read,
-            # rather than list them as the sources of an answer.
+        if says_not_stated(answer_text) or unsupported_numbers(
+            answer_text, prompt.passages, question
+        ):
+            # Related sources that do not hold the answer (the model says so, or gives a
+            # figure they do not contain): say so and name what was read, rather than list
+            # them as the sources of an answer.
             looked = looked_at(prompt.passages)
             await reply.finish("\n\n" + say("not_stated", language, looked=looked))
             return Answer(text=answer_text, cited=[], found=False)

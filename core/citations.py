@@ -66,6 +66,22 @@ def says_not_stated(answer: str) -> bool:
     return len(answer) <= 300 and _NOT_STATED.search(answer) is not None
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def _numbers(text: str) -> set[str]:
+    return {match.lstrip("0") or "0" for match in _NUMBER.findall(text.replace(",", ""))}
+
+
+def unsupported_numbers(answer: str, passages: list[Passage], question: str) -> set[str]:
+    """Numbers in the answer that neither the passages nor the question hold: a small model
+    asked for a figure the sources lack invents one (a ticket price, a floor)."""
+    known = _numbers(question)
+    for passage in passages:
+        known |= _numbers(context_text(passage))
+    return _numbers(_CITATION.sub("", answer)) - known
+
+
 def looked_at(passages: list[Passage]) -> str:
     """The places the answer step read, each once, as a short list."""
     places: list[str] = []

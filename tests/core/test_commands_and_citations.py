@@ -107,3 +107,20 @@ def test_answers_that_say_the_sources_do_not_tell_are_recognised_in_both_languag
         assert says_not_stated(answer), answer
     for answer in ("It was built in 1887.", "주차비는 없습니다.", "Entry costs nine coins."):
         assert not says_not_stated(answer), answer
+
+
+def test_a_figure_the_passages_do_not_hold_is_unsupported() -> None:
+    from core.citations import unsupported_numbers
+    from core.models import Chunk, Passage, Source
+
+    passages = [
+        Passage(
+            Chunk("The shuttle leaves at 08:15; tickets cost 1,200 won.", Source("s", "a.md"), 0),
+            0.9,
+        )
+    ]
+
+    assert unsupported_numbers("It leaves at 8:15 [1].", passages, "when?") == set()
+    assert unsupported_numbers("Tickets cost 1200 won.", passages, "how much?") == set()
+    assert unsupported_numbers("Parking costs 5000 won.", passages, "parking fee?") == {"5000"}
+    assert unsupported_numbers("Room 12 is on floor 3.", passages, "is room 12 far?") == {"3"}
