@@ -76,8 +76,9 @@ class AnsweringService:
         each with the chunks around it as context.
 
         A follow-up ("and when was it built?") names nothing on its own, so it is also
-        searched joined to the previous question. A passage found that way counts only if
-        adding the new question did not dilute its match with the previous question alone:
+        searched joined to the previous question. A passage found that way counts only if it
+        cleared the bar for the previous question and adding the new question did not
+        dilute that match:
         a follow-up stays on the topic, a new question ("what is the capital of Peru?")
         pulls away from it.
         """
@@ -111,8 +112,8 @@ class AnsweringService:
         if ranked:
             # Passages far below the best one are noise to a small model: it answers from
             # the wrong one, or says it does not know.
-            floor = ranked[0].score - self._settings.relative_margin
-            ranked = [passage for passage in ranked if passage.score >= floor]
+            cutoff = ranked[0].score - self._settings.relative_margin
+            ranked = [passage for passage in ranked if passage.score >= cutoff]
         return await with_context(
             self._store, collection, ranked[:limit], self._settings.context_window
         )

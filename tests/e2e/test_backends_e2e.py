@@ -52,9 +52,12 @@ def test_console_answers_through_ctransformers_chosen_by_auto(
     assert "Indexed *glimmerstone.txt*" in result.stdout
     assert "Summary: " in result.stdout, "the summary came from ctransformers too"
     # Random weights say nothing sensible, but the answer went the whole way: streamed by
-    # the LLaMA-2 runtime, closed with the Sources list.
-    answer = result.stdout.split("Indexed *glimmerstone.txt*", 1)[1]
-    assert answer.rstrip().endswith("Sources:\n[1] glimmerstone.txt")
+    # the LLaMA-2 runtime, closed with the Sources list (or, when the noise holds digits
+    # the passage does not, with the line naming what was read).
+    answer = result.stdout.split("Indexed *glimmerstone.txt*", 1)[1].rstrip()
+    assert answer.endswith(
+        ("Sources:\n[1] glimmerstone.txt", "do not say that. I looked at: glimmerstone.txt.")
+    )
     assert "Traceback" not in result.stderr
 
 
