@@ -18,10 +18,8 @@ that stay on the subject from new questions.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import sys
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from bench.retrieval_set import (
     Scored,
     auc,
     balanced_accuracy,
+    best_cut,
     best_threshold,
     decision_accuracy,
     index_set,
@@ -79,19 +78,6 @@ class Calibration:
     def held_out_part(self) -> list[Scored]:
         """The questions kept out of calibration."""
         return [item for item in self.scored if item.question.held_out]
-
-
-def best_cut(values: Iterable[float], accuracy_at: Callable[[float], float]) -> tuple[float, float]:
-    """The cut between `values` with the best accuracy; among equals, the widest gap."""
-    cuts = sorted(set(values))
-    candidates = [(low + high) / 2 for low, high in itertools.pairwise(cuts)]
-    candidates += [cuts[0] - 0.005, cuts[-1] + 0.005]
-
-    def margin(candidate: float) -> float:
-        return min(abs(candidate - cut) for cut in cuts)
-
-    best = max(candidates, key=lambda candidate: (accuracy_at(candidate), margin(candidate)))
-    return best, accuracy_at(best)
 
 
 def tolerance_accuracy(follow_ups: list[FollowUp], tolerance: float) -> float:

@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -233,18 +233,23 @@ def balanced_accuracy(scored: Sequence[Scored], threshold: float) -> float:
     return (passed + refused) / 2
 
 
-def best_threshold(scored: Sequence[Scored]) -> tuple[float, float]:
-    """The bar with the best balanced accuracy (returned with it); among equals, the middle
-    of the widest gap."""
-    values = sorted({item.top_score for item in scored})
-    candidates = [(low + high) / 2 for low, high in itertools.pairwise(values)]
-    candidates += [values[0] - 0.005, values[-1] + 0.005]
+def best_cut(values: Iterable[float], accuracy_at: Callable[[float], float]) -> tuple[float, float]:
+    """The cut between `values` with the best accuracy (returned with it); among equals, the
+    middle of the widest gap."""
+    cuts = sorted(set(values))
+    candidates = [(low + high) / 2 for low, high in itertools.pairwise(cuts)]
+    candidates += [cuts[0] - 0.005, cuts[-1] + 0.005]
 
     def margin(candidate: float) -> float:
-        return min(abs(candidate - value) for value in values)
+        return min(abs(candidate - cut) for cut in cuts)
 
-    best = max(candidates, key=lambda c: (balanced_accuracy(scored, c), margin(c)))
-    return best, balanced_accuracy(scored, best)
+    best = max(candidates, key=lambda candidate: (accuracy_at(candidate), margin(candidate)))
+    return best, accuracy_at(best)
+
+
+def best_threshold(scored: Sequence[Scored]) -> tuple[float, float]:
+    """The bar with the best balanced accuracy, and that accuracy."""
+    return best_cut((item.top_score for item in scored), lambda t: balanced_accuracy(scored, t))
 
 
 def auc(scored: Sequence[Scored]) -> float:

@@ -7,7 +7,7 @@ around them to answer. Hits close together in one source share one window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core.models import Passage
 from core.ports import VectorStore
@@ -18,7 +18,6 @@ class _Span:
     best: Passage
     first: int
     last: int
-    hits: list[Passage] = field(default_factory=list)
 
 
 async def with_context(

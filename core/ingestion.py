@@ -6,7 +6,6 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from core.embeddings import EmbeddingSet
@@ -66,7 +65,6 @@ async def embed_chunks(
     embeddings: EmbeddingSet,
     chunks: list[Chunk],
     batch_size: int = 32,
-    progress: Callable[[int, int], Awaitable[None]] | None = None,
 ) -> list[StoredPoint]:
     """Embed chunks (heading and text) in batches into points for the store."""
     points: list[StoredPoint] = []
@@ -77,8 +75,6 @@ async def embed_chunks(
             StoredPoint(point_id_for(chunk), by_space, chunk)
             for chunk, by_space in zip(batch, vectors, strict=True)
         )
-        if progress is not None:
-            await progress(len(points), len(chunks))
     return points
 
 

@@ -16,13 +16,7 @@ from collections.abc import Awaitable, Callable
 from core.embeddings import EmbeddingSet
 from core.ingestion import embed_chunks
 from core.models import ChannelRef
-from core.naming import (
-    CollectionPurpose,
-    base_of,
-    collection_base,
-    collection_name,
-    with_space_key,
-)
+from core.naming import CollectionPurpose, base_of, collection_base, with_space_key
 from core.ports import VectorStore
 
 log = logging.getLogger("ragbot.migration")
@@ -38,36 +32,36 @@ class CollectionMigrator:
         self._batch_size = batch_size
         self._current: set[str] = set()
 
-    async def pending(self, channel: ChannelRef) -> list[tuple[str, str]]:
-        """(old, new) collection names of `channel` still to migrate."""
-        bases = {
-            collection_base(channel, purpose): collection_name(
-                channel, purpose, self._embeddings.key
-            )
-            for purpose in CollectionPurpose
-        }
-        if all(target in self._current for target in bases.values()):
-            return []
-        found = await self._store.collections()
-        moves = [
-            (name, bases[base])
-            for name in found
-            if (base := base_of(name)) in bases and name != bases[base]
-        ]
-        if not moves:
-            self._current.update(bases.values())
-        return moves
-
-    async def migrate_all(self, progress: Progress | None = None) -> list[tuple[str, str]]:
-        """Migrate every collection in the store that another embedder made."""
+    def _moves(self, names: list[str]) -> list[tuple[str, str]]:
+        """(old, new) for every collection of ours that holds another embedder's vectors."""
         moves = []
-        for name in await self._store.collections():
+        for name in names:
             base = base_of(name)
             if base is None:
                 continue
             target = with_space_key(base, self._embeddings.key)
             if name != target:
                 moves.append((name, target))
+        return moves
+
+    async def pending(self, channel: ChannelRef) -> list[tuple[str, str]]:
+        """(old, new) collection names of `channel` still to migrate."""
+        bases = {collection_base(channel, purpose) for purpose in CollectionPurpose}
+        targets = {with_space_key(base, self._embeddings.key) for base in bases}
+        if targets <= self._current:
+            return []
+        moves = [
+            (old, new)
+            for old, new in self._moves(await self._store.collections())
+            if base_of(old) in bases
+        ]
+        if not moves:
+            self._current.update(targets)
+        return moves
+
+    async def migrate_all(self, progress: Progress | None = None) -> list[tuple[str, str]]:
+        """Migrate every collection in the store that another embedder made."""
+        moves = self._moves(await self._store.collections())
         for old, new in moves:
             await self.migrate(old, new, progress)
         return moves
