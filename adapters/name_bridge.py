@@ -17,7 +17,7 @@ A test runs 1,200 common Korean words against 250 realistic names and finds no m
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
@@ -43,6 +43,52 @@ _PARTICLES = sorted(
 # fmt: on
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 _NAME = re.compile(r"\b[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]{3,}\b")
+_CAPITALISED = r"[A-Z\u00c0-\u00de][a-z\u00c0-\u024f]+"
+_PHRASE = re.compile(rf"\b{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{1,2}}\b")
+# Capitalised words that start a sentence or a heading rather than a name.
+_NOT_NAMES = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "Of",
+        "For",
+        "To",
+        "From",
+        "By",
+        "With",
+        "And",
+        "Or",
+        "But",
+        "If",
+        "When",
+        "Where",
+        "What",
+        "Who",
+        "How",
+        "Why",
+        "Our",
+        "Your",
+        "My",
+        "We",
+        "You",
+        "They",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "Please",
+        "Each",
+        "Every",
+        "All",
+        "No",
+        "Day",
+    ]
+)
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+(?:[ \t]+[\uac00-\ud7a3]+){1,2}")
 _CLASSES = {
     **dict.fromkeys("bpfv", "P"),
     **dict.fromkeys("dt", "T"),
@@ -57,6 +103,7 @@ SKELETON_MIN = 3
 NAME_MIN = 5
 SKELETON_RATIO = 88.0
 SPELLING_RATIO = 90.0
+PHRASE_SPELLING_RATIO = 75.0
 REVERSE_RATIO = 88.0
 # Common romanised spellings of Korean surnames, which Revised Romanization does not give.
 _SURNAMES = {
@@ -120,6 +167,7 @@ def skeleton(latin: str) -> str:
     """
     word = anyascii(latin).lower()
     word = re.sub(r"[^a-z]", "", word)
+    word = re.sub(r"c(?=[eiy])", "s", word)  # Celeste -> 셀레스트
     word = word.replace("th", "s").replace("ph", "f").replace("sh", "s").replace("ch", "s")
     word = word.replace("ck", "k").replace("qu", "k").replace("x", "ks").replace("ng", "n")
     classes: list[str] = []
@@ -163,6 +211,33 @@ def latin_names(texts: Iterable[str]) -> set[str]:
     return names
 
 
+def latin_phrases(texts: Iterable[str]) -> set[str]:
+    """Runs of two or three capitalised Latin words ("Celeste Abernathy", "Heron Suite"):
+    the names a source holds whose single words are too short to bridge on their own."""
+    phrases: set[str] = set()
+    for text in texts:
+        for match in _PHRASE.finditer(text):
+            words = match.group(0).split()
+            while words and words[0] in _NOT_NAMES:
+                words = words[1:]
+            if len(words) >= 2:
+                phrases.add(" ".join(words))
+    return phrases
+
+
+def match_phrase(hangul_words: Sequence[str], phrases: Collection[str]) -> str | None:
+    """The Latin phrase that consecutive Hangul words (stems) transliterate, or None.
+
+    The words are compared joined, like one long name: a longer skeleton agrees by chance
+    far more rarely, so the spellings may differ a little more than a single word's.
+    """
+    if len(hangul_words) < 2:
+        return None
+    joined = {phrase.replace(" ", ""): phrase for phrase in phrases}
+    found = match_latin("".join(hangul_words), joined, PHRASE_SPELLING_RATIO)
+    return joined[found] if found else None
+
+
 def hangul_words(texts: Iterable[str]) -> set[str]:
     """Hangul word stems of two to six syllables: the Korean names a source may hold."""
     words: set[str] = set()
@@ -184,6 +259,7 @@ def _hangul_key(hangul: str) -> str:
 def _latin_key(latin: str) -> str:
     """A Latin spelling as Korean would write its sounds, comparable with _hangul_key."""
     word = re.sub(r"[^a-z]", "", anyascii(latin).lower())
+    word = re.sub(r"c(?=[eiy])", "s", word)
     word = re.sub(r"er$", "E", word)  # Tester -> 테스터, Brandauer -> 브란다우어
     word = re.sub(r"r(?![aeiouy])", "", word)
     for old, new in (("th", "s"), ("ph", "p"), ("f", "p"), ("v", "b"), ("ck", "k"), ("c", "k")):
@@ -194,7 +270,9 @@ def _latin_key(latin: str) -> str:
     return re.sub(r"e$", "", word).replace("E", "e")
 
 
-def match_latin(hangul: str, names: Collection[str]) -> str | None:
+def match_latin(
+    hangul: str, names: Collection[str], spelling_ratio: float = SPELLING_RATIO
+) -> str | None:
     """The Latin name `hangul` (a stem) transliterates, or None when none is close.
 
     Both the consonant skeletons and the spellings with vowels must agree closely, on the
@@ -209,7 +287,7 @@ def match_latin(hangul: str, names: Collection[str]) -> str | None:
     vowel_first = _hangul_vowel_initial(hangul)
     key = _hangul_key(hangul)
     best, best_score = None, 0.0
-    for name in names:
+    for name in sorted(names):  # sorted: equal scores always resolve the same way
         if len(name) < NAME_MIN or _vowel_initial(name) != vowel_first:
             continue
         other = skeleton(name)
@@ -222,7 +300,7 @@ def match_latin(hangul: str, names: Collection[str]) -> str | None:
             continue
         consonants = fuzz.ratio(bones, other)
         spelling = fuzz.ratio(key, other_key)
-        if consonants < SKELETON_RATIO or spelling < SPELLING_RATIO:
+        if consonants < SKELETON_RATIO or spelling < spelling_ratio:
             continue
         if consonants + spelling > best_score:
             best, best_score = name, consonants + spelling
@@ -244,7 +322,9 @@ def match_hangul(latin: str, words: Collection[str]) -> str | None:
     if len(spelled) < 4:
         return None
     best, best_score = None, 0.0
-    for word in words:
+    # Among equals the longest word wins ("Hanbit" is 한빛농장 rather than 한빛: the name the
+    # sources give the thing), then the first in order, so a query always bridges the same.
+    for word in sorted(words, key=lambda word: (-len(word), word)):
         if word.endswith(_VERB_ENDINGS):
             continue
         score = max(fuzz.ratio(spelled, spelling) for spelling in _spellings(word))
@@ -269,11 +349,12 @@ class ScriptNameBridge:
     def names_in(self, texts: Iterable[str]) -> set[str]:
         """Latin names and Hangul word stems of the texts (what queries may be bridged to)."""
         collected = list(texts)
-        return latin_names(collected) | hangul_words(collected)
+        return latin_names(collected) | latin_phrases(collected) | hangul_words(collected)
 
     def bridge(self, query: str, names: Collection[str]) -> str:
         """`query` with names in the other script replaced by the channel's spelling."""
-        latin = {name for name in names if not _HANGUL_WORD.search(name)}
+        latin = {name for name in names if not _HANGUL_WORD.search(name) and " " not in name}
+        phrases = {name for name in names if not _HANGUL_WORD.search(name) and " " in name}
         hangul = {name for name in names if _HANGUL_WORD.fullmatch(name)}
         vocabulary = {name.casefold() for name in latin}
 
@@ -292,5 +373,20 @@ class ScriptNameBridge:
             found = match_hangul(words, hangul)
             return found or words
 
-        bridged = _HANGUL_WORD.sub(forward, query) if latin else query
+        def phrase(match: re.Match[str]) -> str:
+            words = match.group(0).split()
+            # Three words, then the first two (the third may be an ordinary word).
+            for count in sorted({len(words), 2}, reverse=True):
+                last, ending = _stem(words[count - 1])
+                stems = [*words[: count - 1], last]
+                if any(word in hangul for word in stems):
+                    continue
+                found = match_phrase(stems, phrases)
+                if found:
+                    rest = " ".join(words[count:])
+                    return f"{found}{ending}" + (f" {rest}" if rest else "")
+            return match.group(0)
+
+        bridged = _HANGUL_RUN.sub(phrase, query) if phrases else query
+        bridged = _HANGUL_WORD.sub(forward, bridged) if latin else bridged
         return _ROMANISED_NAME.sub(backward, bridged) if hangul else bridged

@@ -33,7 +33,15 @@ from qdrant_edge import (
 
 from core.blocking import EngineWorker
 from core.errors import UserFacingError
-from core.models import Chunk, Passage, QueryVectors, SourceSummary, StoredPoint, VectorSpace
+from core.models import (
+    Chunk,
+    LanguageFilter,
+    Passage,
+    QueryVectors,
+    SourceSummary,
+    StoredPoint,
+    VectorSpace,
+)
 from core.payload import (
     SOURCE_KEYS,
     candidate_limit,
@@ -91,10 +99,17 @@ class QdrantEdgeStore:
 
         await self._run(work)
 
-    async def search(self, collection: str, query: QueryVectors, limit: int) -> list[Passage]:
+    async def search(
+        self,
+        collection: str,
+        query: QueryVectors,
+        limit: int,
+        language: LanguageFilter | None = None,
+    ) -> list[Passage]:
         """Return up to `limit` passages by the weighted mean of their cosines, best first."""
         if limit <= 0:
             return []
+        admitted = _language_filter(language)
 
         def work() -> list[Passage]:
             shard = self._open_existing(collection)
@@ -105,6 +120,7 @@ class QdrantEdgeStore:
             for name, vector in query.vectors.items():
                 request = QueryRequest(
                     query=Query.Nearest(list(vector), using=name),
+                    filter=admitted,
                     limit=candidate_limit(limit),
                     with_payload=True,
                     with_vector=False,
@@ -128,7 +144,11 @@ class QdrantEdgeStore:
                     cosines[hit.id][name] = hit.score
             ranked = sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)
             return [
-                Passage(chunk=payload_to_chunk(payloads[i]), score=query.score(cosines[i]))
+                Passage(
+                    chunk=payload_to_chunk(payloads[i]),
+                    score=query.score(cosines[i]),
+                    cosines=cosines[i],
+                )
                 for i in ranked[:limit]
             ]
 
@@ -315,6 +335,7 @@ class QdrantEdgeStore:
         shard = _open_shard(functools.partial(EdgeShard.create, str(path), self._config(sizes)))
         shard.update(UpdateOperation.create_field_index("source_id", PayloadSchemaType.Keyword))
         shard.update(UpdateOperation.create_field_index("chunk_index", PayloadSchemaType.Integer))
+        shard.update(UpdateOperation.create_field_index("language", PayloadSchemaType.Keyword))
         self._shards[collection] = shard
         return shard
 
@@ -370,3 +391,10 @@ def _open_shard(open_it: Callable[[], EdgeShard]) -> EdgeShard:
         if "WouldBlock" in str(error):
             raise UserFacingError(LOCKED_MESSAGE) from error
         raise
+
+
+def _language_filter(language: LanguageFilter | None) -> Filter | None:
+    if language is None:
+        return None
+    condition = FieldCondition(key="language", match=MatchValue(language.language))
+    return Filter(must_not=[condition]) if language.other else Filter(must=[condition])

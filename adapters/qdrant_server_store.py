@@ -8,7 +8,15 @@ from collections.abc import Sequence
 
 from qdrant_client import AsyncQdrantClient, models
 
-from core.models import Chunk, Passage, QueryVectors, SourceSummary, StoredPoint, VectorSpace
+from core.models import (
+    Chunk,
+    LanguageFilter,
+    Passage,
+    QueryVectors,
+    SourceSummary,
+    StoredPoint,
+    VectorSpace,
+)
 from core.payload import (
     SOURCE_KEYS,
     candidate_limit,
@@ -52,10 +60,17 @@ class QdrantServerStore:
         ]
         await self._client.upsert(collection_name=collection, points=structs, wait=True)
 
-    async def search(self, collection: str, query: QueryVectors, limit: int) -> list[Passage]:
+    async def search(
+        self,
+        collection: str,
+        query: QueryVectors,
+        limit: int,
+        language: LanguageFilter | None = None,
+    ) -> list[Passage]:
         """Return up to `limit` passages by the weighted mean of their cosines, best first."""
         if limit <= 0 or not await self._client.collection_exists(collection):
             return []
+        admitted = _language_filter(language)
         cosines: dict[models.ExtendedPointId, dict[str, float]] = {}
         payloads: dict[models.ExtendedPointId, dict[str, object]] = {}
         for name, vector in query.vectors.items():
@@ -63,6 +78,7 @@ class QdrantServerStore:
                 collection_name=collection,
                 query=list(vector),
                 using=name,
+                query_filter=admitted,
                 limit=candidate_limit(limit),
                 with_payload=True,
                 with_vectors=False,
@@ -88,7 +104,11 @@ class QdrantServerStore:
                 cosines[hit.id][name] = hit.score
         ranked = sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)
         return [
-            Passage(chunk=payload_to_chunk(payloads[i]), score=query.score(cosines[i]))
+            Passage(
+                chunk=payload_to_chunk(payloads[i]),
+                score=query.score(cosines[i]),
+                cosines=cosines[i],
+            )
             for i in ranked[:limit]
         ]
 
@@ -208,6 +228,7 @@ class QdrantServerStore:
                 )
                 for field, schema in (
                     ("source_id", models.PayloadSchemaType.KEYWORD),
+                    ("language", models.PayloadSchemaType.KEYWORD),
                     ("chunk_index", models.PayloadSchemaType.INTEGER),
                 ):
                     await self._client.create_payload_index(
@@ -223,3 +244,14 @@ def _source_filter(source_id: str) -> models.Filter:
     return models.Filter(
         must=[models.FieldCondition(key="source_id", match=models.MatchValue(value=source_id))]
     )
+
+
+def _language_filter(language: LanguageFilter | None) -> models.Filter | None:
+    if language is None:
+        return None
+    condition = models.FieldCondition(
+        key="language", match=models.MatchValue(value=language.language)
+    )
+    if language.other:
+        return models.Filter(must_not=[condition])
+    return models.Filter(must=[condition])

@@ -37,7 +37,7 @@ from bench.retrieval_set import (
     load_questions,
     score_questions,
 )
-from bots.bootstrap import build_embeddings
+from bots.bootstrap import answering_settings, build_embeddings
 from config.settings import Settings
 from core.embeddings import EmbeddingSet
 from core.models import Vectors
@@ -129,13 +129,7 @@ async def measure(settings: Settings | None = None) -> Calibration:
     """Calibrate for the embedder, chunking and window `settings` name (the defaults)."""
     settings = settings or Settings()
     embeddings = build_embeddings(settings)
-    indexed = await index_set(
-        embeddings,
-        settings.ingest.chunk_size,
-        settings.retrieval.context_window,
-        top_k=settings.retrieval.top_k,
-        bonus=settings.retrieval.cross_language_bonus,
-    )
+    indexed = await index_set(embeddings, settings.ingest.chunk_size, answering_settings(settings))
     try:
         scored, _ = await score_questions(indexed, load_questions())
     finally:

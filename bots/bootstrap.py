@@ -63,6 +63,24 @@ class Runtime:
             await close_model()
 
 
+def answering_settings(settings: Settings) -> AnsweringSettings:
+    """What the answering service takes from the settings."""
+    retrieval = settings.retrieval
+    return AnsweringSettings(
+        top_k=retrieval.top_k,
+        min_score=retrieval.min_score,
+        history_turns=retrieval.history_turns,
+        prompt_token_budget=retrieval.prompt_token_budget,
+        follow_up_tolerance=retrieval.follow_up_tolerance,
+        max_generation_seconds=settings.llm.max_generation_seconds,
+        context_window=retrieval.context_window,
+        cross_language_bonus=retrieval.cross_language_bonus,
+        relative_margin=retrieval.relative_margin,
+        rank_within_languages=retrieval.rank_within_languages,
+        candidates=retrieval.candidates,
+    )
+
+
 def build_store(settings: Settings) -> VectorStore:
     """The vector store the settings ask for."""
     if settings.store.backend == "server":
@@ -197,17 +215,7 @@ def bootstrap(
         store,
         embeddings,
         model,
-        AnsweringSettings(
-            top_k=settings.retrieval.top_k,
-            min_score=settings.retrieval.min_score,
-            history_turns=settings.retrieval.history_turns,
-            prompt_token_budget=settings.retrieval.prompt_token_budget,
-            follow_up_tolerance=settings.retrieval.follow_up_tolerance,
-            max_generation_seconds=settings.llm.max_generation_seconds,
-            context_window=settings.retrieval.context_window,
-            cross_language_bonus=settings.retrieval.cross_language_bonus,
-            relative_margin=settings.retrieval.relative_margin,
-        ),
+        answering_settings(settings),
         ChannelNames(store, ScriptNameBridge()),
     )
     ingestion = IngestionService(

@@ -85,6 +85,8 @@ class RetrievalSettings(Section):
     context_window: int = Field(default=1, ge=0, le=10)
     cross_language_bonus: float = Field(default=0.03, ge=0.0, le=0.5)
     relative_margin: float = Field(default=0.08, ge=0.0, le=1.0)
+    rank_within_languages: bool = True
+    candidates: int = Field(default=20, ge=1, le=500)
 
 
 class IngestSettings(Section):

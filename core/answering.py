@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, replace
 
 from core.citations import (
     format_sources,
@@ -16,14 +17,21 @@ from core.embeddings import EmbeddingSet
 from core.generation import consume_within
 from core.language import detect_language
 from core.messages import say
-from core.models import Answer, ChannelRef, Exchange, Passage, Sampling
+from core.models import Answer, ChannelRef, Exchange, LanguageFilter, Passage, Sampling
 from core.names import ChannelNames
 from core.naming import CollectionPurpose, collection_name
 from core.ports import LanguageModel, VectorStore
 from core.prompting import build_prompt
+from core.ranking import standings
 from core.streaming import StreamingReply
 
 PassageKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    passage: Passage
+    standing: float  # what orders passages; the bar judges passage.score
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ class AnsweringSettings:
     context_window: int = 1
     cross_language_bonus: float = 0.0
     relative_margin: float = 1.0
+    rank_within_languages: bool = False
+    candidates: int = 20
 
 
 class AnsweringService:
@@ -77,8 +87,8 @@ class AnsweringService:
 
         A follow-up ("and when was it built?") names nothing on its own, so it is also
         searched joined to the previous question. A passage found that way counts only if it
-        cleared the bar for the previous question and adding the new question did not
-        dilute that match:
+        cleared the bar for the previous question, adding the new question did not dilute
+        that match, and it outscores there what the new question found on its own:
         a follow-up stays on the topic, a new question ("what is the capital of Peru?")
         pulls away from it.
         """
@@ -86,60 +96,90 @@ class AnsweringService:
         limit = self._settings.top_k
         floor = self._settings.min_score
         solo = await self._search(collection, question, limit)
-        relevant = {key: passage for key, passage in solo.items() if passage.score >= floor}
+        relevant = {key: found for key, found in solo.items() if found.passage.score >= floor}
+        solo_keys = set(relevant)
         if history:
             previous = history[-1].question
             joined = await self._search(collection, f"{previous} {question}", limit)
+            # A question that found passages of its own is a new subject unless the previous
+            # question's passages outscore those in the joined search too.
+            own = [joined[key].passage.score for key in relevant if key in joined]
+            revive_floor = max([floor, *own])
             candidates = {
-                key: passage
-                for key, passage in joined.items()
-                if passage.score >= floor
-                and (key not in relevant or passage.score > relevant[key].score)
+                key: found
+                for key, found in joined.items()
+                if (found.passage.score >= revive_floor and key not in relevant)
+                or (key in relevant and found.passage.score > relevant[key].passage.score)
             }
             if candidates:
                 alone = await self._search(collection, previous, limit * 2)
                 tolerance = self._settings.follow_up_tolerance
-                for key, passage in candidates.items():
+                for key, found in candidates.items():
                     before = alone.get(key)
                     # Only a passage that answered the previous question may come back.
                     if (
                         before is not None
-                        and before.score >= floor
-                        and passage.score >= before.score - tolerance
+                        and before.passage.score >= floor
+                        and found.passage.score >= before.passage.score - tolerance
                     ):
-                        relevant[key] = passage
-        ranked = sorted(relevant.values(), key=lambda passage: passage.score, reverse=True)
+                        relevant[key] = found
+        # What the question found on its own comes first; standings from different
+        # searches are not comparable, so passages a follow-up revived come after.
+        ordered = sorted(
+            relevant.items(),
+            key=lambda item: (item[0] in solo_keys, item[1].standing),
+            reverse=True,
+        )
+        ranked = [found.passage for _, found in ordered]
         if ranked:
             # Passages far below the best one are noise to a small model: it answers from
             # the wrong one, or says it does not know.
-            cutoff = ranked[0].score - self._settings.relative_margin
+            cutoff = max(passage.score for passage in ranked) - self._settings.relative_margin
             ranked = [passage for passage in ranked if passage.score >= cutoff]
         return await with_context(
             self._store, collection, ranked[:limit], self._settings.context_window
         )
 
-    async def _search(self, collection: str, query: str, limit: int) -> dict[PassageKey, Passage]:
+    async def _search(self, collection: str, query: str, limit: int) -> dict[PassageKey, _Ranked]:
         # The language of what was asked, not of the query with its names bridged.
         language = detect_language(query)
         if self._names is not None:
             query = await self._names.bridge(collection, query)
         vectors = await self._embeddings.embed_query(query)
+        settings = self._settings
+        if settings.rank_within_languages:
+            pools = await asyncio.gather(
+                *(
+                    self._store.search(
+                        collection, vectors, settings.candidates, LanguageFilter(language, other)
+                    )
+                    for other in (False, True)
+                )
+            )
+            pools[1] = self._with_bonus(pools[1], language)
+            found = [_Ranked(p, standing) for p, standing in standings(pools, vectors.weights)]
+        else:
+            bonus = settings.cross_language_bonus
+            passages = await self._store.search(collection, vectors, limit * 3 if bonus else limit)
+            found = [_Ranked(p, p.score) for p in self._with_bonus(passages, language)]
+        found.sort(key=lambda item: item.standing, reverse=True)
+        return {
+            (item.passage.chunk.source.source_id, item.passage.chunk.index): item
+            for item in found[:limit]
+        }
+
+    def _with_bonus(self, passages: list[Passage], language: str) -> list[Passage]:
+        # Multilingual embedders score a passage in the query's own language higher than an
+        # equally relevant one in another: the calibrated bonus evens that out for the bar.
         bonus = self._settings.cross_language_bonus
-        passages = await self._store.search(collection, vectors, limit * 3 if bonus else limit)
-        if bonus:
-            # Multilingual embedders score a passage in the query's own language higher than
-            # an equally relevant one in another: the calibrated bonus evens that out.
-            passages = sorted(
-                (
-                    Passage(p.chunk, p.score + bonus, p.context)
-                    if p.chunk.language and p.chunk.language != language
-                    else p
-                    for p in passages
-                ),
-                key=lambda passage: passage.score,
-                reverse=True,
-            )[:limit]
-        return {(p.chunk.source.source_id, p.chunk.index): p for p in passages}
+        if not bonus:
+            return passages
+        return [
+            replace(p, score=p.score + bonus)
+            if p.chunk.language and p.chunk.language != language
+            else p
+            for p in passages
+        ]
 
     async def generate(
         self,

@@ -7,7 +7,7 @@ around them to answer. Hits close together in one source share one window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.models import Passage
 from core.ports import VectorStore
@@ -26,7 +26,7 @@ async def with_context(
     """`passages` (best first) each with the chunks up to `window` either side as context;
     overlapping or touching windows of one source are merged into the better passage."""
     if window <= 0:
-        return [Passage(p.chunk, p.score, (p.chunk,)) for p in passages]
+        return [replace(p, context=(p.chunk,)) for p in passages]
     spans: list[_Span] = []
     for passage in passages:
         index = passage.chunk.index
@@ -45,7 +45,7 @@ async def with_context(
         # A window never crosses into another section: its text is about something else.
         section = span.best.chunk.heading
         context = tuple(c for c in chunks if c.heading == section) or (span.best.chunk,)
-        result.append(Passage(span.best.chunk, span.best.score, context))
+        result.append(replace(span.best, context=context))
     return result
 
 

@@ -123,15 +123,29 @@ class QueryVectors:
 
 
 @dataclass(frozen=True)
+class LanguageFilter:
+    """Only passages in `language`, or with `other` only those in any other language."""
+
+    language: str
+    other: bool = False
+
+    def admits(self, language: str | None) -> bool:
+        """Whether a passage in `language` passes."""
+        return (language == self.language) != self.other
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk and how close it is to the query (the weighted mean cosine).
 
-    `context` holds the neighbouring chunks shown to the model around it, in order.
+    `context` holds the neighbouring chunks shown to the model around it, in order;
+    `cosines` the cosine in each vector space the score was made from.
     """
 
     chunk: Chunk
     score: float
     context: tuple[Chunk, ...] = ()
+    cosines: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from core.models import (
     ChannelRef,
     ChatTurn,
     Chunk,
+    LanguageFilter,
     MessageRef,
     Passage,
     QueryVectors,
@@ -67,8 +68,15 @@ class VectorStore(Protocol):
         """Insert or replace points, creating the collection with `spaces` on first use."""
         ...
 
-    async def search(self, collection: str, query: QueryVectors, limit: int) -> list[Passage]:
-        """Return up to `limit` passages by `query.score` of their cosines, best first.
+    async def search(
+        self,
+        collection: str,
+        query: QueryVectors,
+        limit: int,
+        language: LanguageFilter | None = None,
+    ) -> list[Passage]:
+        """Return up to `limit` passages by `query.score` of their cosines, best first,
+        only those `language` admits when given.
 
         Candidates are the nearest points in any space; each is scored in every space.
         """

@@ -16,6 +16,7 @@ from core.models import (
     ChannelRef,
     ChatTurn,
     Chunk,
+    LanguageFilter,
     MessageRef,
     Passage,
     QueryVectors,
@@ -146,19 +147,21 @@ class MemoryStore:
         for point in points:
             target[point.point_id] = point
 
-    async def search(self, collection: str, query: QueryVectors, limit: int) -> list[Passage]:
-        scored = [
-            Passage(
-                point.chunk,
-                query.score(
-                    {
-                        name: cosine(vector, point.vectors[name])
-                        for name, vector in query.vectors.items()
-                    }
-                ),
-            )
-            for point in self.data.get(collection, {}).values()
-        ]
+    async def search(
+        self,
+        collection: str,
+        query: QueryVectors,
+        limit: int,
+        language: LanguageFilter | None = None,
+    ) -> list[Passage]:
+        scored = []
+        for point in self.data.get(collection, {}).values():
+            if language is not None and not language.admits(point.chunk.language):
+                continue
+            cosines = {
+                name: cosine(vector, point.vectors[name]) for name, vector in query.vectors.items()
+            }
+            scored.append(Passage(point.chunk, query.score(cosines), cosines=cosines))
         return sorted(scored, key=lambda passage: passage.score, reverse=True)[: max(limit, 0)]
 
     async def chunks(self, collection: str, source_id: str, first: int, last: int) -> list[Chunk]:

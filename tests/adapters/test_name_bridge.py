@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 
 import pytest
 
-from adapters.name_bridge import ScriptNameBridge, match_latin, romanise, skeleton
+from adapters.name_bridge import (
+    ScriptNameBridge,
+    match_latin,
+    match_phrase,
+    romanise,
+    skeleton,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "retrieval"
 # Loanwords that are the very English words the list holds: a right match, not a false one.
@@ -48,6 +56,21 @@ def test_no_common_korean_word_is_taken_for_a_name(channel_names: set[str]) -> N
     assert false == {}
 
 
+def test_no_two_common_korean_words_are_taken_for_a_full_name(channel_names: set[str]) -> None:
+    words = (DATA / "korean-common-words.txt").read_text(encoding="utf-8").split()
+    listed = (DATA / "latin-names.txt").read_text(encoding="utf-8").splitlines()
+    phrases = {name for name in channel_names if " " in name and name.isascii()}
+    phrases |= {name for name in listed if " " in name}
+    shuffled = random.Random(7)
+    pairs = list(itertools.pairwise(words))
+    pairs += [(shuffled.choice(words), shuffled.choice(words)) for _ in range(3000)]
+    assert len(pairs) >= 4000 and len(phrases) >= 200
+
+    false = {pair: match_phrase(pair, phrases) for pair in pairs}
+
+    assert {pair: name for pair, name in false.items() if name} == {}
+
+
 @pytest.mark.parametrize(
     ("question", "bridged"),
     [
@@ -57,6 +80,11 @@ def test_no_common_korean_word_is_taken_for_a_name(channel_names: set[str]) -> N
         ("What's Jeong Ha-yun's extension?", "What's 정하윤's extension?"),
         ("when do i call park seo-jun", "when do i call 박서준"),
         ("how long does Kim Min-ji need", "how long does 김민지 need"),
+        ("When does Hanbit Farm open?", "When does 한빛농장 Farm open?"),
+        ("셀레스트 애버내시가 누구예요?", "Celeste Abernathy가 누구예요?"),
+        ("헤론 스위트엔 누가 묵어", "Heron Suite엔 누가 묵어"),
+        ("브램 카스테야노스가 맡은 활동이 뭐예요?", "Bram Castellanos가 맡은 활동이 뭐예요?"),
+        ("토마시 레예스는 왜 빠졌어요?", "Tomasz Reyes는 왜 빠졌어요?"),
     ],
 )
 def test_names_in_the_other_script_become_the_sources_spelling(

@@ -11,6 +11,7 @@ import pytest
 from core.models import (
     ChannelRef,
     Chunk,
+    LanguageFilter,
     QueryVectors,
     Source,
     SourceKind,
@@ -289,6 +290,34 @@ class VectorStoreContract:
         assert passages[0].chunk.source == MANUAL
         expected = (cosine(axis(0), blend({0: 0.2, 1: 1.0})) + 1.0) / 2
         assert passages[0].score == pytest.approx(expected, abs=1e-5)
+
+    async def test_a_language_filter_admits_only_that_language_or_only_the_others(
+        self, store: VectorStore
+    ) -> None:
+        await store.upsert(
+            DOCS,
+            SPACES,
+            [
+                point(axis(0), manual_chunk(0)),
+                point(blend({0: 1.0, 1: 0.5}), talk_chunk(0)),
+                point(blend({0: 1.0, 1: 1.0}), notes_chunk(0)),
+            ],
+        )
+
+        korean = await store.search(DOCS, q(axis(0)), 5, LanguageFilter("ko"))
+        others = await store.search(DOCS, q(axis(0)), 5, LanguageFilter("ko", other=True))
+
+        assert [p.chunk.source for p in korean] == [TALK]
+        # A chunk of no known language counts as another language.
+        assert [p.chunk.source for p in others] == [MANUAL, NOTES]
+
+    async def test_a_passage_carries_its_cosine_in_every_space(self, store: VectorStore) -> None:
+        await store.upsert(DOCS, TWO_SPACES, [two(axis(0), (0.0, 1.0, 0.0, 0.0), manual_chunk(0))])
+        query = QueryVectors({"a": axis(0), "b": (1.0, 0.0, 0.0, 0.0)}, {"a": 1.0, "b": 1.0})
+
+        (passage,) = await store.search(DOCS, query, limit=1)
+
+        assert passage.cosines == pytest.approx({"a": 1.0, "b": 0.0}, abs=1e-5)
 
     async def test_upsert_rejects_a_point_missing_a_space(self, store: VectorStore) -> None:
         with pytest.raises(ValueError):
