@@ -30,11 +30,19 @@ class LlamaCppConfig:
     )
 
 
-_models: dict[tuple[str, int, int], Any] = {}
+@dataclass
+class _Loaded:
+    model: Any
+    # One Llama holds one context: two generations at once would corrupt each other's
+    # state, so instances sharing the cached model take turns.
+    lock: threading.Lock
+
+
+_models: dict[tuple[str, int, int], _Loaded] = {}
 _models_lock = threading.Lock()
 
 
-def _load(config: LlamaCppConfig) -> Any:
+def _load(config: LlamaCppConfig) -> _Loaded:
     """Load a model once per process, whoever asks for it."""
     key = (str(config.model_path.resolve()), config.context_length, config.threads)
     with _models_lock:
@@ -47,13 +55,14 @@ def _load(config: LlamaCppConfig) -> Any:
             from llama_cpp import Llama
 
             log.info("loading %s (n_ctx=%d)", config.model_path, config.context_length)
-            _models[key] = Llama(
+            model = Llama(
                 model_path=str(config.model_path),
                 n_ctx=config.context_length,
                 n_threads=config.threads,
                 n_threads_batch=config.threads,
                 verbose=False,
             )
+            _models[key] = _Loaded(model, threading.Lock())
         return _models[key]
 
 
@@ -82,7 +91,8 @@ class LlamaCppModel:
         """Tokens `text` takes, without BOS."""
 
         def count() -> int:
-            model = _load(self._config)
+            # Tokenizing reads the vocabulary only: it needs no turn on the context.
+            model = _load(self._config).model
             return len(model.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
         return await self._worker.run(count)
@@ -112,11 +122,15 @@ class LlamaCppModel:
         payload = [{"role": turn.role, "content": turn.content} for turn in messages]
 
         def produce() -> Iterator[str]:
-            model = _load(self._config)
-            for event in model.create_chat_completion(messages=payload, stream=True, **arguments):
-                piece = event["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+            loaded = _load(self._config)
+            with loaded.lock:
+                events = loaded.model.create_chat_completion(
+                    messages=payload, stream=True, **arguments
+                )
+                for event in events:
+                    piece = event["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
 
         return self._worker.stream(produce)
 

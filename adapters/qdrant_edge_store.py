@@ -238,9 +238,9 @@ class QdrantEdgeStore:
 
         return await self._run(work)
 
-    async def delete_source(self, collection: str, source_id: str) -> int:
-        """Delete every chunk of one source; return how many were removed."""
-        source_filter = _source_filter(source_id)
+    async def delete_source(self, collection: str, source_id: str, from_index: int = 0) -> int:
+        """Delete the chunks of one source from `from_index` on; return how many."""
+        source_filter = _source_filter(source_id, from_index)
 
         def work() -> int:
             shard = self._open_existing(collection)
@@ -379,8 +379,13 @@ def _has_shard(path: Path) -> bool:
     return path.is_dir() and any(path.iterdir())
 
 
-def _source_filter(source_id: str) -> Filter:
-    return Filter(must=[FieldCondition(key="source_id", match=MatchValue(source_id))])
+def _source_filter(source_id: str, from_index: int = 0) -> Filter:
+    source = FieldCondition(key="source_id", match=MatchValue(source_id))
+    if from_index <= 0:
+        return Filter(must=[source])
+    return Filter(
+        must=[source, FieldCondition(key="chunk_index", range=RangeFloat(gte=from_index))]
+    )
 
 
 def _open_shard(open_it: Callable[[], EdgeShard]) -> EdgeShard:

@@ -178,11 +178,11 @@ class QdrantServerStore:
                 summaries.append(SourceSummary(source=source, chunk_count=hit.count))
         return sorted(summaries, key=lambda s: (s.source.title.casefold(), s.source.source_id))
 
-    async def delete_source(self, collection: str, source_id: str) -> int:
-        """Delete every chunk of one source; return how many were removed."""
+    async def delete_source(self, collection: str, source_id: str, from_index: int = 0) -> int:
+        """Delete the chunks of one source from `from_index` on; return how many."""
         if not await self._client.collection_exists(collection):
             return 0
-        source_filter = _source_filter(source_id)
+        source_filter = _source_filter(source_id, from_index)
         counted = await self._client.count(
             collection_name=collection, count_filter=source_filter, exact=True
         )
@@ -240,10 +240,12 @@ class QdrantServerStore:
             self._known.add(collection)
 
 
-def _source_filter(source_id: str) -> models.Filter:
-    return models.Filter(
-        must=[models.FieldCondition(key="source_id", match=models.MatchValue(value=source_id))]
-    )
+def _source_filter(source_id: str, from_index: int = 0) -> models.Filter:
+    source = models.FieldCondition(key="source_id", match=models.MatchValue(value=source_id))
+    if from_index <= 0:
+        return models.Filter(must=[source])
+    index = models.FieldCondition(key="chunk_index", range=models.Range(gte=from_index))
+    return models.Filter(must=[source, index])
 
 
 def _language_filter(language: LanguageFilter | None) -> models.Filter | None:

@@ -179,7 +179,7 @@ def llama_cpp_backend(path: Path, threads: int) -> Backend:
         lambda: LlamaCppModel(config),
         load_raw,
         # The adapter's engine cache hands back the very object the bot runs.
-        lambda: llm_llama_cpp._load(config),
+        lambda: llm_llama_cpp._load(config).model,
         pieces,
     )
 

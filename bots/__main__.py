@@ -82,9 +82,10 @@ async def _ingest(settings: Settings, path: str, channel: str) -> int:
         if not isinstance(action, IncomingMessage):
             print(action.text if isinstance(action, ShowText) else "Nothing to index.")
             return 1
-        await runtime.bot.handle(action, chat)
+        refused = await runtime.bot.index(action, chat)
         chat.finish_output()
-        return 0
+        # Scripts must see that a file was not indexed.
+        return 1 if refused else 0
     finally:
         await runtime.close()
 

@@ -5,6 +5,7 @@ RAGBOT_LLM__TEMPERATURE=0.3)."""
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -151,6 +152,14 @@ def load_settings(**overrides: Any) -> Settings:
     user_file = os.environ.get(CONFIG_FILE_VARIABLE)
     if user_file and not Path(user_file).is_file():
         raise SettingsError(f"{CONFIG_FILE_VARIABLE} points to {user_file}, which is not a file.")
+    if user_file:
+        try:
+            tomllib.loads(Path(user_file).read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            # tomllib's message ends with "(at line L, column C)".
+            raise SettingsError(f"{user_file} is not valid TOML: {error}") from None
+        except UnicodeDecodeError:
+            raise SettingsError(f"{user_file} is not a UTF-8 text file.") from None
     try:
         return Settings(**overrides)
     except ValidationError as error:

@@ -33,14 +33,19 @@ class EngineWorker:
         stop = threading.Event()
 
         def pump() -> None:
+            items = produce()
             try:
-                for item in produce():
+                for item in items:
                     if stop.is_set():
                         break
                     loop.call_soon_threadsafe(queue.put_nowait, item)
             except BaseException as error:  # handed to the consumer, which re-raises it
                 loop.call_soon_threadsafe(queue.put_nowait, error)
             finally:
+                # Closed here, on this thread: a producer holding an engine lock lets go now.
+                close = getattr(items, "close", None)
+                if close is not None:
+                    close()
                 loop.call_soon_threadsafe(queue.put_nowait, _DONE)
 
         future = loop.run_in_executor(self._executor, pump)

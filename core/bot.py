@@ -70,6 +70,25 @@ class Bot:
             context=f"message {message.message_id} in {message.channel}",
         )
 
+    async def index(self, message: IncomingMessage, chat: ChatClient) -> int:
+        """Index the message's attachments as `handle` would; return how many were refused
+        (all of them when the work failed as a whole)."""
+        language = detect_language(message.text)
+        refused = len(message.attachments)
+
+        async def work() -> None:
+            nonlocal refused
+            await self._migrate(message, chat, language)
+            refused -= await self._index_attachments(message, chat)
+
+        await run_guarded(
+            work(),
+            _replier(message, chat),
+            lambda reference: say("apology", language, ref=reference),
+            context=f"indexing for message {message.message_id} in {message.channel}",
+        )
+        return refused
+
     async def _dispatch(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         reply = _replier(message, chat)
         await self._migrate(message, chat, language)
@@ -170,7 +189,9 @@ class Bot:
         self._conversations.replace_latest(key, Exchange(last.question, answer.text))
         last.messages = reply.messages
 
-    async def _index_attachments(self, message: IncomingMessage, chat: ChatClient) -> None:
+    async def _index_attachments(self, message: IncomingMessage, chat: ChatClient) -> int:
+        """Index every attachment, each within its own error boundary; return how many
+        were indexed."""
         attachments = message.attachments
         total = len(attachments)
         summarize = total <= self._settings.summaries_up_to_files
@@ -187,6 +208,7 @@ class Bot:
                 say("index_batch_done", detect_language(message.text), ok=succeeded, total=total),
                 message.thread_id,
             )
+        return succeeded
 
     async def _index_one(
         self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool

@@ -133,9 +133,11 @@ class IngestionService:
             raise UserFacingError(f"{attachment.name} holds no text I can index.")
         points = await embed_chunks(self._embeddings, chunks, self._settings.embed_batch_size)
         collection = collection_name(channel, CollectionPurpose.DOCUMENTS, self._embeddings.key)
-        # Embed first, then swap: a failure while embedding keeps the old copy searchable.
-        replaced = await self._store.delete_source(collection, source.source_id) > 0
+        # Embed, write over the old copy (a chunk keeps its point id), then delete the old
+        # copy's extra chunks: a crash at any step leaves the source searchable.
+        replaced = bool(await self._store.chunks(collection, source.source_id, 0, 0))
         await self._store.upsert(collection, self._embeddings.spaces, points)
+        await self._store.delete_source(collection, source.source_id, from_index=len(chunks))
         summary = None
         if summarize and self._settings.summarize:
             try:

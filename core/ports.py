@@ -98,8 +98,9 @@ class VectorStore(Protocol):
         """Return every source in the collection with its chunk count, ordered by title."""
         ...
 
-    async def delete_source(self, collection: str, source_id: str) -> int:
-        """Delete every chunk of one source; return how many were removed."""
+    async def delete_source(self, collection: str, source_id: str, from_index: int = 0) -> int:
+        """Delete the chunks of one source whose index is `from_index` or more (all of them
+        by default); return how many were removed."""
         ...
 
     async def count(self, collection: str) -> int:

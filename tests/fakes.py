@@ -188,9 +188,13 @@ class MemoryStore:
             summaries, key=lambda item: (item.source.title.casefold(), item.source.source_id)
         )
 
-    async def delete_source(self, collection: str, source_id: str) -> int:
+    async def delete_source(self, collection: str, source_id: str, from_index: int = 0) -> int:
         points = self.data.get(collection, {})
-        doomed = [key for key, point in points.items() if point.chunk.source.source_id == source_id]
+        doomed = [
+            key
+            for key, point in points.items()
+            if point.chunk.source.source_id == source_id and point.chunk.index >= from_index
+        ]
         for key in doomed:
             del points[key]
         return len(doomed)

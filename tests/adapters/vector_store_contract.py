@@ -211,6 +211,18 @@ class VectorStoreContract:
         assert {p.chunk.source for p in passages} == {TALK}
         assert await store.delete_source(DOCS, MANUAL.source_id) == 0
 
+    async def test_delete_source_from_an_index_keeps_the_chunks_before_it(
+        self, store: VectorStore
+    ) -> None:
+        await store.upsert(DOCS, SPACES, [point(axis(i), manual_chunk(i)) for i in range(5)])
+        await store.upsert(DOCS, SPACES, [point(axis(0), talk_chunk(3))])
+
+        removed = await store.delete_source(DOCS, MANUAL.source_id, from_index=2)
+
+        assert removed == 3
+        assert [c.index for c in await store.chunks(DOCS, MANUAL.source_id, 0, 10)] == [0, 1]
+        assert len(await store.chunks(DOCS, TALK.source_id, 0, 10)) == 1
+
     async def test_drop_deletes_the_collection_and_reports_whether_it_existed(
         self, store: VectorStore
     ) -> None:

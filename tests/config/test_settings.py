@@ -127,3 +127,18 @@ def test_a_missing_config_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
     with pytest.raises(SettingsError, match=r"nope\.toml, which is not a file"):
         load_settings()
+
+
+def test_a_toml_syntax_error_names_the_file_and_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    user_file = tmp_path / "ragbot.toml"
+    user_file.write_text("[llm]\ntemperature = 0.2\n\n[retrieval\ntop_k = 3\n", encoding="utf-8")
+    monkeypatch.setenv("RAGBOT_CONFIG_FILE", str(user_file))
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    message = str(raised.value)
+    assert str(user_file) in message and "line 4" in message
+    assert "\n" not in message

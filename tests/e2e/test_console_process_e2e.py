@@ -93,3 +93,37 @@ def test_bad_input_gets_clear_replies_and_data_survives_a_restart(
     assert second.returncode == 0, second.stderr
     assert "1. glimmerstone.txt" in second.stdout
     assert "1887" in second.stdout.rpartition("출처:")[0]
+
+
+def test_ingest_exits_non_zero_when_a_file_was_refused(
+    tmp_path: Path, bad_inputs: dict[str, Path]
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "glimmerstone.txt").write_text(GLIMMER_TEXT, encoding="utf-8")
+    (folder / "blob.dat").write_bytes(bad_inputs["binary"].read_bytes())
+    good_only = tmp_path / "good"
+    good_only.mkdir()
+    (good_only / "glimmerstone.txt").write_text(GLIMMER_TEXT, encoding="utf-8")
+
+    refused = run_ingest(tmp_path / "data", folder)
+    accepted = run_ingest(tmp_path / "data", good_only)
+
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "blob.dat" in refused.stdout
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def run_ingest(data_dir: Path, path: Path) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("RAGBOT_")}
+    environment |= {"RAGBOT_DATA_DIR": str(data_dir), "RAGBOT_INGEST__SUMMARY": "false"}
+    environment["RAGBOT_LLM__MODEL_PATH"] = str(MODEL)
+    return subprocess.run(
+        [sys.executable, "-m", "bots", "ingest", str(path), "--channel", "alpha"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
