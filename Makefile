@@ -39,9 +39,10 @@ CHECK_STAMP = $(VENV)/.engine-checked-$(ENGINE_KEY)
 run: $(RUN_STAMP) $(MODEL) check-engine
 	$(PY) -m bots console
 
+# The repository tests run on SQLite and on the machine's PostgreSQL, started here.
 test: $(TEST_STAMP) $(MODEL) check-engine
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest
+	url=$$(bash scripts/start_postgres.sh) && POSTGRES_TEST_URL=$$url $(PY) -m pytest
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check $(SOURCES)

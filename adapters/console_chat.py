@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -137,6 +138,11 @@ def files_under(path: Path) -> list[Path]:
     return found
 
 
+# Console message ids are unique across runs: the bot drops an id it has handled before,
+# and it remembers them across restarts.
+RUN_ID = uuid.uuid4().hex[:12]
+
+
 def parse_console_line(line: str, channel: ChannelRef, sequence: int) -> ConsoleAction:
     """Translate one typed line into what the console should do."""
     text = line.strip()
@@ -162,6 +168,6 @@ def parse_console_line(line: str, channel: ChannelRef, sequence: int) -> Console
         channel=channel,
         user=USER,
         text=text,
-        message_id=str(sequence),
+        message_id=f"{RUN_ID}-{sequence}",
         attachments=attachments,
     )

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from adapters.documents import LlamaIndexDocumentReader
 from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
 from adapters.name_bridge import ScriptNameBridge
+from adapters.sql_state import SqlState
+from adapters.sql_state.store import sqlite_url
 from bots.model_choice import ModelChoice, choose_model
 from config.settings import Settings
 from core.answering import AnsweringService, AnsweringSettings
 from core.bot import Bot, BotSettings
-from core.conversation import Conversations
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.errors import UserFacingError
 from core.ingestion import IngestionService, IngestionSettings
@@ -36,6 +37,7 @@ class Runtime:
     embeddings: EmbeddingSet
     model: LanguageModel
     remote_model: bool = False
+    state: SqlState | None = None
 
     async def warm_up(self) -> None:
         """Load the engines now rather than on the first message.
@@ -58,9 +60,19 @@ class Runtime:
     async def close(self) -> None:
         """Flush and release the engines."""
         await self.store.close()
+        if self.state is not None:
+            await self.state.close()
         close_model = getattr(self.model, "close", None)
         if close_model is not None:
             await close_model()
+
+
+def build_state(settings: Settings) -> SqlState:
+    """The SQL database of conversations and handled messages the settings name."""
+    url = settings.database.url
+    if url is None or not url.get_secret_value():
+        return SqlState(sqlite_url(settings.data_dir.resolve() / "ragbot.db"))
+    return SqlState(url.get_secret_value())
 
 
 def answering_settings(settings: Settings) -> AnsweringSettings:
@@ -229,11 +241,13 @@ def bootstrap(
             max_generation_seconds=settings.llm.max_generation_seconds,
         ),
     )
+    state = build_state(settings)
     bot = Bot(
         answering=answering,
         ingestion=ingestion,
         library=ChannelLibrary(store, embeddings.key),
-        conversations=Conversations(max_exchanges=max(settings.retrieval.history_turns, 1) * 2),
+        conversations=state,
+        handled=state,
         settings=BotSettings(
             summaries_up_to_files=settings.ingest.summaries_up_to_files,
             again_temperature=settings.llm.again_temperature,
@@ -241,4 +255,6 @@ def bootstrap(
         migrator=CollectionMigrator(store, embeddings),
         clock=clock,
     )
-    return Runtime(bot=bot, store=store, embeddings=embeddings, model=model, remote_model=remote)
+    return Runtime(
+        bot=bot, store=store, embeddings=embeddings, model=model, remote_model=remote, state=state
+    )

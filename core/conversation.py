@@ -1,8 +1,13 @@
-"""Short-term conversation state: recent exchanges for follow-ups, the last answer for `again`."""
+"""Conversation state: recent exchanges for follow-ups, the last answer for `again`.
+
+The core talks to a `ConversationStore` (core/ports.py); `Conversations` here keeps it in
+memory (tests, and a bot without a database), adapters/sql_state keeps it in SQL so it
+survives a restart.
+"""
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from core.models import ChannelRef, Exchange, MessageRef, Passage
@@ -22,40 +27,59 @@ class LastAnswer:
 
 
 class Conversations:
-    """Recent exchanges per conversation (a channel, or a thread in it)."""
+    """A ConversationStore in memory: recent exchanges per conversation (a channel, or a
+    thread in it), and its latest answer."""
 
     def __init__(self, max_exchanges: int = 6) -> None:
         self._max_exchanges = max_exchanges
         self._exchanges: dict[ConversationKey, deque[Exchange]] = {}
         self._last_answers: dict[ConversationKey, LastAnswer] = {}
 
-    def history(self, key: ConversationKey, turns: int) -> list[Exchange]:
+    async def history(self, key: ConversationKey, turns: int) -> list[Exchange]:
         """The last `turns` exchanges, oldest first."""
         exchanges = list(self._exchanges.get(key, ()))
         return exchanges[-turns:] if turns > 0 else []
 
-    def record(self, key: ConversationKey, exchange: Exchange) -> None:
+    async def record(self, key: ConversationKey, exchange: Exchange) -> None:
         """Remember an exchange."""
         self._exchanges.setdefault(key, deque(maxlen=self._max_exchanges)).append(exchange)
 
-    def replace_latest(self, key: ConversationKey, exchange: Exchange) -> None:
+    async def replace_latest(self, key: ConversationKey, exchange: Exchange) -> None:
         """Replace the most recent exchange (after `again`)."""
         exchanges = self._exchanges.get(key)
         if exchanges:
             exchanges[-1] = exchange
         else:
-            self.record(key, exchange)
+            await self.record(key, exchange)
 
-    def last_answer(self, key: ConversationKey) -> LastAnswer | None:
+    async def last_answer(self, key: ConversationKey) -> LastAnswer | None:
         """The bot's latest answer in this conversation, if any."""
         return self._last_answers.get(key)
 
-    def set_last_answer(self, key: ConversationKey, answer: LastAnswer) -> None:
+    async def set_last_answer(self, key: ConversationKey, answer: LastAnswer) -> None:
         """Remember the latest answer."""
         self._last_answers[key] = answer
 
-    def forget_channel(self, channel: ChannelRef) -> None:
+    async def forget_channel(self, channel: ChannelRef) -> None:
         """Drop every conversation of `channel` (its threads included)."""
         for store in (self._exchanges, self._last_answers):
             for key in [key for key in store if key[0] == channel]:
                 del store[key]
+
+
+class HandledIds:
+    """HandledMessages in memory: the most recent `capacity` message ids per workspace."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+
+    async def first_time(self, channel: ChannelRef, message_id: str) -> bool:
+        """True the first time a message id is seen in the workspace, False after."""
+        key = (channel.platform, channel.workspace, message_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
+        return True

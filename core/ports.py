@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
+from core.conversation import ConversationKey, LastAnswer
 from core.models import (
     ChannelRef,
     ChatTurn,
     Chunk,
+    Exchange,
     LanguageFilter,
     MessageRef,
     Passage,
@@ -187,4 +189,42 @@ class NameBridge(Protocol):
 
     def bridge(self, query: str, names: Collection[str]) -> str:
         """`query` with names written in another script replaced by the sources' spelling."""
+        ...
+
+
+@runtime_checkable
+class ConversationStore(Protocol):
+    """Each conversation's recent exchanges and latest answer (core/conversation.py)."""
+
+    async def history(self, key: ConversationKey, turns: int) -> list[Exchange]:
+        """The last `turns` exchanges, oldest first."""
+        ...
+
+    async def record(self, key: ConversationKey, exchange: Exchange) -> None:
+        """Remember an exchange."""
+        ...
+
+    async def replace_latest(self, key: ConversationKey, exchange: Exchange) -> None:
+        """Replace the most recent exchange (after `again`)."""
+        ...
+
+    async def last_answer(self, key: ConversationKey) -> LastAnswer | None:
+        """The bot's latest answer in this conversation, if any."""
+        ...
+
+    async def set_last_answer(self, key: ConversationKey, answer: LastAnswer) -> None:
+        """Remember the latest answer."""
+        ...
+
+    async def forget_channel(self, channel: ChannelRef) -> None:
+        """Drop every conversation of `channel` (its threads included)."""
+        ...
+
+
+@runtime_checkable
+class HandledMessages(Protocol):
+    """The platform message ids the bot has handled, so a retried delivery is dropped."""
+
+    async def first_time(self, channel: ChannelRef, message_id: str) -> bool:
+        """Record `message_id` as handled; False when it already was (in this workspace)."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,13 +57,22 @@ class Harness:
     async def say(
         self, text: str, channel: ChannelRef = CHANNEL_A, thread: str | None = None
     ) -> None:
-        await self.bot.handle(IncomingMessage(channel, "u1", text, "x", thread), self.chat)
+        message = IncomingMessage(channel, "u1", text, next_id(), thread)
+        await self.bot.handle(message, self.chat)
 
     async def share(self, *paths: Path, channel: ChannelRef = CHANNEL_A, text: str = "") -> None:
         attachments = tuple(Attachment(name=path.name, path=str(path)) for path in paths)
         await self.bot.handle(
-            IncomingMessage(channel, "u1", text, "x", None, attachments), self.chat
+            IncomingMessage(channel, "u1", text, next_id(), None, attachments), self.chat
         )
+
+
+_ids = itertools.count(1)
+
+
+def next_id() -> str:
+    """A message id no other test message has (the bot drops a repeated id)."""
+    return f"m{next(_ids)}"
 
 
 def build_harness(

@@ -127,3 +127,30 @@ def run_ingest(data_dir: Path, path: Path) -> subprocess.CompletedProcess[str]:
         timeout=600,
         stdin=subprocess.DEVNULL,
     )
+
+
+def test_again_forget_and_reset_carry_over_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    tower = tmp_path / "glimmerstone.txt"
+    tower.write_text(GLIMMER_TEXT, encoding="utf-8")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The wifi at the harbour office is called Pelican-5.", encoding="utf-8")
+    first = run_console(
+        data_dir, [f"/index {tower}", f"/index {notes}", "When was the Glimmerstone Tower built?"]
+    )
+    assert first.returncode == 0, first.stderr
+
+    second = run_console(data_dir, ["again", "forget notes"])
+
+    assert second.returncode == 0, second.stderr
+    assert "There is no answer of mine here to redo yet" not in second.stdout
+    assert "glimmerstone.txt" in second.stdout.partition("Sources:")[2]
+
+    third = run_console(data_dir, ["sources"])
+    run_console(data_dir, ["reset"])
+    fourth = run_console(data_dir, ["sources", "again"])
+
+    assert "1. glimmerstone.txt" in third.stdout
+    assert "notes.txt" not in third.stdout
+    assert "This channel has no sources yet." in fourth.stdout
+    assert "There is no answer of mine here to redo yet" in fourth.stdout

@@ -1,0 +1,221 @@
+"""SqlState: ConversationStore and HandledMessages over SQLAlchemy's async engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import ColumnElement, Connection, Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from adapters.sql_state.codec import decode_answer, encode_answer
+from adapters.sql_state.schema import answers, exchanges, handled_messages
+from core.conversation import ConversationKey, LastAnswer
+from core.models import ChannelRef, Exchange
+
+log = logging.getLogger("ragbot.sql_state")
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of an SQLite database file (its folder is created on open)."""
+    return f"sqlite+aiosqlite:///{path}"
+
+
+class SqlState:
+    """The bot's lasting conversation state and handled message ids in one database.
+
+    The schema is upgraded to the newest Alembic revision on first use, so an upgrade of the
+    bot keeps every team's data.
+    """
+
+    def __init__(self, url: str, handled_retention: timedelta = timedelta(days=7)) -> None:
+        self._url = url
+        self._engine: AsyncEngine | None = None
+        self._ready = asyncio.Lock()
+        self._retention = handled_retention
+
+    async def _open(self) -> AsyncEngine:
+        async with self._ready:
+            if self._engine is None:
+                if self._url.startswith("sqlite") and ":///" in self._url:
+                    database = self._url.split(":///", 1)[1]
+                    if database and database != ":memory:":
+                        Path(database).parent.mkdir(parents=True, exist_ok=True)
+                engine = create_async_engine(self._url)
+                async with engine.begin() as connection:
+                    await connection.run_sync(_upgrade)
+                self._engine = engine
+            return self._engine
+
+    async def history(self, key: ConversationKey, turns: int) -> list[Exchange]:
+        """The last `turns` exchanges, oldest first."""
+        if turns <= 0:
+            return []
+        engine = await self._open()
+        query = (
+            select(exchanges.c.question, exchanges.c.answer)
+            .where(*_in(exchanges, key))
+            .order_by(exchanges.c.id.desc())
+            .limit(turns)
+        )
+        async with engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [Exchange(question, answer) for question, answer in reversed(rows)]
+
+    async def record(self, key: ConversationKey, exchange: Exchange) -> None:
+        """Remember an exchange."""
+        engine = await self._open()
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(exchanges).values(
+                    **_columns(key),
+                    question=exchange.question,
+                    answer=exchange.answer,
+                    created_at=_now(),
+                )
+            )
+
+    async def replace_latest(self, key: ConversationKey, exchange: Exchange) -> None:
+        """Replace the most recent exchange (after `again`)."""
+        engine = await self._open()
+        async with engine.begin() as connection:
+            latest = (
+                await connection.execute(
+                    select(exchanges.c.id)
+                    .where(*_in(exchanges, key))
+                    .order_by(exchanges.c.id.desc())
+                    .limit(1)
+                )
+            ).scalar()
+            if latest is None:
+                await connection.execute(
+                    insert(exchanges).values(
+                        **_columns(key),
+                        question=exchange.question,
+                        answer=exchange.answer,
+                        created_at=_now(),
+                    )
+                )
+            else:
+                await connection.execute(
+                    update(exchanges)
+                    .where(exchanges.c.id == latest)
+                    .values(question=exchange.question, answer=exchange.answer)
+                )
+
+    async def last_answer(self, key: ConversationKey) -> LastAnswer | None:
+        """The bot's latest answer in this conversation, if any."""
+        engine = await self._open()
+        query = (
+            select(answers.c.question, answers.c.language, answers.c.body)
+            .where(*_in(answers, key))
+            .order_by(answers.c.id.desc())
+            .limit(1)
+        )
+        async with engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else decode_answer(row.question, row.language, row.body)
+
+    async def set_last_answer(self, key: ConversationKey, answer: LastAnswer) -> None:
+        """Remember the latest answer; the same answer again (after `again`) is updated."""
+        engine = await self._open()
+        first = answer.messages[0].message_id if answer.messages else ""
+        body = encode_answer(answer)
+        async with engine.begin() as connection:
+            same = (
+                await connection.execute(
+                    select(answers.c.id)
+                    .where(*_in(answers, key), answers.c.first_message == first)
+                    .where(answers.c.first_message != "")
+                    .order_by(answers.c.id.desc())
+                    .limit(1)
+                )
+            ).scalar()
+            if same is not None:
+                await connection.execute(
+                    update(answers).where(answers.c.id == same).values(body=body)
+                )
+                return
+            await connection.execute(
+                insert(answers).values(
+                    **_columns(key),
+                    first_message=first,
+                    question=answer.question,
+                    language=answer.language,
+                    body=body,
+                    created_at=_now(),
+                )
+            )
+
+    async def forget_channel(self, channel: ChannelRef) -> None:
+        """Drop every conversation of `channel` (its threads included)."""
+        engine = await self._open()
+        async with engine.begin() as connection:
+            for table in (exchanges, answers):
+                await connection.execute(
+                    delete(table).where(
+                        table.c.platform == channel.platform,
+                        table.c.workspace == channel.workspace,
+                        table.c.channel == channel.channel,
+                    )
+                )
+
+    async def first_time(self, channel: ChannelRef, message_id: str) -> bool:
+        """Record `message_id` as handled; False when it already was (in this workspace)."""
+        engine = await self._open()
+        now = _now()
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    insert(handled_messages).values(
+                        platform=channel.platform,
+                        workspace=channel.workspace,
+                        message_id=message_id,
+                        handled_at=now,
+                    )
+                )
+        except IntegrityError:
+            return False
+        async with engine.begin() as connection:
+            # Platforms retry within minutes; ids older than the retention are let go.
+            expired = handled_messages.c.handled_at < now - self._retention
+            await connection.execute(delete(handled_messages).where(expired))
+        return True
+
+    async def close(self) -> None:
+        """Close the database connections."""
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+
+def _upgrade(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _columns(key: ConversationKey) -> dict[str, str]:
+    channel, thread = key
+    return {
+        "platform": channel.platform,
+        "workspace": channel.workspace,
+        "channel": channel.channel,
+        "thread": thread or "",
+    }
+
+
+def _in(table: Table, key: ConversationKey) -> list[ColumnElement[bool]]:
+    return [table.c[name] == value for name, value in _columns(key).items()]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

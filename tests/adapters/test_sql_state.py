@@ -1,0 +1,166 @@
+"""The lasting conversation state: the same tests over memory, SQLite and a real PostgreSQL.
+
+PostgreSQL is started by `make test` (scripts/start_postgres.sh), which passes its URL in
+POSTGRES_TEST_URL; run alone without it, those cases are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.sql_state import SqlState
+from adapters.sql_state.store import sqlite_url
+from core.conversation import Conversations, HandledIds, LastAnswer
+from core.models import ChannelRef, Chunk, Exchange, MessageRef, Passage, Source, SourceKind
+
+POSTGRES = os.environ.get("POSTGRES_TEST_URL")
+
+
+@pytest_asyncio.fixture(params=["memory", "sqlite", "postgresql"])
+async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[object]:
+    if request.param == "memory":
+        yield _Memory()
+        return
+    if request.param == "postgresql" and not POSTGRES:
+        pytest.skip("POSTGRES_TEST_URL is unset (make test sets it)")
+    url = POSTGRES if request.param == "postgresql" else sqlite_url(tmp_path / "state.db")
+    assert url is not None
+    store = SqlState(url)
+    yield store
+    await store.close()
+
+
+class _Memory(Conversations, HandledIds):
+    def __init__(self) -> None:
+        Conversations.__init__(self, max_exchanges=100)
+        HandledIds.__init__(self)
+
+
+def fresh_channel(name: str = "general") -> ChannelRef:
+    # Each test its own workspace: the PostgreSQL database is shared by every run.
+    return ChannelRef("slack", f"T-{uuid.uuid4().hex[:10]}", name)
+
+
+def answer(question: str, message_id: str, channel: ChannelRef) -> LastAnswer:
+    source = Source("s1", "벡터 발표", SourceKind.MEDIA, "https://youtu.be/abc")
+    chunk = Chunk("임베딩은 문장을 벡터로 바꿉니다.", source, 3, start_seconds=72.5, language="ko")
+    return LastAnswer(
+        question=question,
+        language="ko",
+        passages=[Passage(chunk, 0.71, (chunk,))],
+        history=[Exchange("앞 질문", "앞 대답")],
+        messages=[MessageRef(channel, message_id, "th-1")],
+    )
+
+
+async def test_history_returns_the_latest_exchanges_of_that_thread_oldest_first(
+    state: Conversations,
+) -> None:
+    channel = fresh_channel()
+    for number in range(5):
+        await state.record((channel, "th-1"), Exchange(f"q{number}", f"a{number}"))
+    await state.record((channel, None), Exchange("channel q", "channel a"))
+
+    history = await state.history((channel, "th-1"), 3)
+
+    assert history == [Exchange("q2", "a2"), Exchange("q3", "a3"), Exchange("q4", "a4")]
+    assert await state.history((channel, None), 3) == [Exchange("channel q", "channel a")]
+    assert await state.history((channel, "th-1"), 0) == []
+
+
+async def test_replace_latest_changes_only_the_newest_exchange(state: Conversations) -> None:
+    channel = fresh_channel()
+    key = (channel, None)
+    await state.record(key, Exchange("q1", "a1"))
+    await state.record(key, Exchange("q2", "a2"))
+
+    await state.replace_latest(key, Exchange("q2", "a2 again"))
+
+    assert await state.history(key, 5) == [Exchange("q1", "a1"), Exchange("q2", "a2 again")]
+
+
+async def test_the_last_answer_comes_back_whole(state: Conversations) -> None:
+    channel = fresh_channel()
+    key = (channel, "th-1")
+    await state.set_last_answer(key, answer("첫 질문", "m1", channel))
+    await state.set_last_answer(key, answer("두 번째 질문", "m2", channel))
+
+    last = await state.last_answer(key)
+
+    assert last is not None
+    assert last.question == "두 번째 질문" and last.language == "ko"
+    assert last.passages[0].chunk == answer("x", "m2", channel).passages[0].chunk
+    assert last.passages[0].context[0].start_seconds == 72.5
+    assert last.history == [Exchange("앞 질문", "앞 대답")]
+    assert last.messages == [MessageRef(channel, "m2", "th-1")]
+    assert await state.last_answer((channel, None)) is None
+
+
+async def test_forget_channel_drops_its_threads_and_keeps_other_channels(
+    state: Conversations,
+) -> None:
+    channel = fresh_channel()
+    other = ChannelRef(channel.platform, channel.workspace, "random")
+    for key in ((channel, None), (channel, "th-1"), (other, None)):
+        await state.record(key, Exchange("q", "a"))
+        await state.set_last_answer(key, answer("q", "m", key[0]))
+
+    await state.forget_channel(channel)
+
+    assert await state.history((channel, "th-1"), 5) == []
+    assert await state.last_answer((channel, None)) is None
+    assert await state.history((other, None), 5) == [Exchange("q", "a")]
+
+
+async def test_a_message_id_is_handled_once_per_workspace(state: HandledIds) -> None:
+    channel = fresh_channel()
+    elsewhere = fresh_channel()
+
+    assert await state.first_time(channel, "Ev01")
+    assert not await state.first_time(channel, "Ev01")
+    assert await state.first_time(elsewhere, "Ev01")
+
+
+async def test_everything_survives_reopening_the_database(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "data" / "state.db")
+    channel = fresh_channel()
+    first = SqlState(url)
+    await first.record((channel, None), Exchange("q", "a"))
+    await first.set_last_answer((channel, None), answer("q", "m1", channel))
+    await first.first_time(channel, "Ev01")
+    await first.close()
+
+    again = SqlState(url)
+    try:
+        assert await again.history((channel, None), 5) == [Exchange("q", "a")]
+        last = await again.last_answer((channel, None))
+        assert last is not None and last.messages[0].message_id == "m1"
+        assert not await again.first_time(channel, "Ev01")
+    finally:
+        await again.close()
+
+
+async def test_the_schema_is_versioned_by_alembic(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "state.db")
+    store = SqlState(url)
+    await store.history((fresh_channel(), None), 1)
+    await store.close()
+
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        version = (
+            await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        ).all()
+    await engine.dispose()
+
+    assert {"exchanges", "answers", "handled_messages", "alembic_version"} <= set(tables)
+    assert version == [("0001",)]
