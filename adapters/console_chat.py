@@ -11,12 +11,13 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from core.models import Attachment, ChannelRef, IncomingMessage, MessageRef
+from core.models import Attachment, Author, ChannelRef, IncomingMessage, MessageRef
 from core.streaming import CURSOR
 
 PLATFORM = "console"
 WORKSPACE = "local"
-USER = "console-user"
+# The person at the console runs the bot: an admin of its every channel.
+CONSOLE_USER = Author("console-user", "you", is_admin=True)
 CONSOLE_HELP = (
     "Console: `/index PATH` indexes a file or a folder, `/channel NAME` switches channel, "
     "`/quit` leaves."
@@ -166,7 +167,7 @@ def parse_console_line(line: str, channel: ChannelRef, sequence: int) -> Console
         text = ""
     return IncomingMessage(
         channel=channel,
-        user=USER,
+        author=CONSOLE_USER,
         text=text,
         message_id=f"{RUN_ID}-{sequence}",
         attachments=attachments,

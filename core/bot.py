@@ -115,6 +115,9 @@ class Bot:
             await self._index_attachments(message, chat)
             if not message.text.strip():
                 return
+        if not message.addressed:
+            # Said in passing in the channel: its files are indexed, its words not answered.
+            return
         text = message.text.strip()
         if not text:
             await reply(say("empty_question", language))

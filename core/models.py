@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -36,16 +37,37 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who wrote a message: the platform's user id, a display name, and whether they
+    administer this workspace or server (as the adapter decides; the console user does)."""
+
+    id: str
+    name: str = ""
+    is_admin: bool = False
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
-    """A message addressed to the bot, with platform markup already stripped."""
+    """A message from a platform, with its markup already stripped.
+
+    `message_id` is the platform's id of the message (or event): a repeated one is dropped.
+    `addressed` says whether it was said to the bot (a mention, a DM, a reply to the bot)
+    rather than in passing in the channel; `sent_at` is UTC.
+    """
 
     channel: ChannelRef
-    user: str
+    author: Author
     text: str
-    message_id: str = ""
+    message_id: str
     thread_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
-    timestamp: float = 0.0
+    addressed: bool = True
+    permalink: str | None = None
+    sent_at: datetime = field(default_factory=_now)
 
 
 class SourceKind(StrEnum):

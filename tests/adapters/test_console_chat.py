@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 from adapters.console_chat import (
+    RUN_ID,
     ConsoleChat,
     Quit,
     ShowText,
@@ -14,10 +17,12 @@ from adapters.console_chat import (
     parse_console_line,
 )
 from bots.console import run_console
-from core.models import IncomingMessage
+from core.models import ChannelRef, IncomingMessage
 from core.streaming import StreamingReply
 from tests.core.conftest import TOWER, build_harness
 from tests.fakes import FakeClock
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GENERAL = console_channel("general")
 
@@ -95,3 +100,32 @@ async def test_console_loop_answers_piped_lines_and_switches_channels(tmp_path: 
     assert "The tower was built in 1887 [1].\n\nSources:\n[1] tower.txt" in printed
     assert printed.count("hold nothing on that") == 1, "the other channel has no sources"
     assert "I don't know the command `bogus`" in printed
+
+
+def test_a_console_line_is_addressed_to_the_bot_by_an_admin_with_an_id_unique_to_the_run() -> None:
+    channel = ChannelRef("console", "local", "general")
+
+    first = parse_console_line("what is new?", channel, 1)
+    second = parse_console_line("and then?", channel, 2)
+
+    assert isinstance(first, IncomingMessage) and isinstance(second, IncomingMessage)
+    assert first.addressed and first.author.is_admin
+    assert first.message_id != second.message_id
+    assert first.message_id.startswith(RUN_ID)
+    assert first.sent_at.tzinfo is not None
+
+
+def test_two_console_runs_never_reuse_a_message_id() -> None:
+    script = (
+        "from adapters.console_chat import parse_console_line\n"
+        "from core.models import ChannelRef\n"
+        "print(parse_console_line('hi', ChannelRef('console', 'local', 'g'), 1).message_id)\n"
+    )
+    ids = {
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout.strip()
+        for _ in range(2)
+    }
+
+    assert len(ids) == 2

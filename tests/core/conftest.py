@@ -15,7 +15,7 @@ from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import IngestionService, IngestionSettings
 from core.library import ChannelLibrary
 from core.migration import CollectionMigrator
-from core.models import Attachment, ChannelRef, IncomingMessage
+from core.models import Attachment, Author, ChannelRef, IncomingMessage
 from tests.fakes import (
     FakeClock,
     MemoryStore,
@@ -57,16 +57,17 @@ class Harness:
     async def say(
         self, text: str, channel: ChannelRef = CHANNEL_A, thread: str | None = None
     ) -> None:
-        message = IncomingMessage(channel, "u1", text, next_id(), thread)
+        message = IncomingMessage(channel, USER, text, next_id(), thread)
         await self.bot.handle(message, self.chat)
 
     async def share(self, *paths: Path, channel: ChannelRef = CHANNEL_A, text: str = "") -> None:
         attachments = tuple(Attachment(name=path.name, path=str(path)) for path in paths)
         await self.bot.handle(
-            IncomingMessage(channel, "u1", text, next_id(), None, attachments), self.chat
+            IncomingMessage(channel, USER, text, next_id(), None, attachments), self.chat
         )
 
 
+USER = Author("u1", "Mina", is_admin=True)
 _ids = itertools.count(1)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from core.errors import UserFacingError
 from core.models import IncomingMessage, MessageRef
-from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, Harness, build_harness
+from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, USER, Harness, build_harness
 from tests.fakes import ScriptedModel
 
 
@@ -332,7 +332,7 @@ async def test_failing_chat_reply_does_not_escape_the_boundary(harness: Harness)
         async def react(self, *args: object) -> None:
             raise ConnectionError("platform down")
 
-    await harness.bot.handle(IncomingMessage(CHANNEL_A, "u1", "help"), BrokenChat())
+    await harness.bot.handle(IncomingMessage(CHANNEL_A, USER, "help", "m-help"), BrokenChat())
 
 
 async def test_empty_question_and_unknown_command_get_hints(harness: Harness) -> None:

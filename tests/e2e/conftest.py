@@ -4,6 +4,7 @@ offline model), loaded once per session."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest_asyncio
 
 from bots.bootstrap import Runtime, bootstrap
 from config.settings import Settings, load_settings
-from core.models import Attachment, ChannelRef, IncomingMessage
+from core.models import Attachment, Author, ChannelRef, IncomingMessage
 from tests.fakes import RecordingChat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,9 @@ async def runtime(e2e_settings: Settings) -> AsyncIterator[Runtime]:
     await built.close()
 
 
+USER = Author("u1", "Mina", is_admin=True)
+
+
 class Conversation:
     """Talks to a bot in one channel and keeps what it showed."""
 
@@ -82,13 +86,15 @@ class Conversation:
 
     async def say(self, text: str) -> str:
         before = len(self.chat.order)
-        await self.runtime.bot.handle(IncomingMessage(self.channel, "u1", text), self.chat)
+        message = IncomingMessage(self.channel, USER, text, uuid.uuid4().hex)
+        await self.runtime.bot.handle(message, self.chat)
         return "\n".join(self.chat.texts[m] for m in self.chat.order[before:])
 
     async def share(self, *paths: Path) -> str:
         before = len(self.chat.order)
         attachments = tuple(Attachment(name=path.name, path=str(path)) for path in paths)
         await self.runtime.bot.handle(
-            IncomingMessage(self.channel, "u1", "", attachments=attachments), self.chat
+            IncomingMessage(self.channel, USER, "", uuid.uuid4().hex, attachments=attachments),
+            self.chat,
         )
         return "\n".join(self.chat.texts[m] for m in self.chat.order[before:])
