@@ -16,6 +16,7 @@ from bots.model_choice import ModelChoice, choose_model
 from config.settings import Settings
 from core.answering import AnsweringService, AnsweringSettings
 from core.bot import Bot, BotSettings
+from core.channel_settings import ChannelSettings, ChannelSettingsService
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.errors import UserFacingError
 from core.ingestion import IngestionService, IngestionSettings
@@ -24,6 +25,7 @@ from core.migration import CollectionMigrator
 from core.models import Sampling
 from core.names import ChannelNames
 from core.ports import DocumentReader, Embedder, LanguageModel, VectorStore
+from core.rate_limit import RateLimits
 
 log = logging.getLogger("ragbot.bootstrap")
 
@@ -248,6 +250,18 @@ def bootstrap(
         library=ChannelLibrary(store, embeddings.key),
         conversations=state,
         handled=state,
+        channel_settings=ChannelSettingsService(
+            state,
+            ChannelSettings(
+                auto_index=settings.channels.auto_index,
+                answer_language=settings.channels.answer_language,
+                summaries=settings.ingest.summary,
+            ),
+        ),
+        rate_limits=RateLimits(
+            per_person=settings.limits.questions_per_minute_per_person,
+            per_channel=settings.limits.questions_per_minute_per_channel,
+        ),
         settings=BotSettings(
             summaries_up_to_files=settings.ingest.summaries_up_to_files,
             again_temperature=settings.llm.again_temperature,

@@ -35,6 +35,16 @@ class StoreSettings(Section):
     max_search_threads: int = Field(default=1, ge=1, le=64)
 
 
+class ChannelsSettings(Section):
+    auto_index: bool = True
+    answer_language: Literal["auto", "en", "ko"] = "auto"
+
+
+class LimitsSettings(Section):
+    questions_per_minute_per_person: int = Field(default=6, ge=0)
+    questions_per_minute_per_channel: int = Field(default=20, ge=0)
+
+
 class DatabaseSettings(Section):
     url: SecretStr | None = None
 
@@ -120,6 +130,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     store: StoreSettings = StoreSettings()
     database: DatabaseSettings = DatabaseSettings()
+    channels: ChannelsSettings = ChannelsSettings()
+    limits: LimitsSettings = LimitsSettings()
     embedder: EmbedderSettings = EmbedderSettings()
     llm: LlmSettings = LlmSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
-import random
+import math
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.answering import AnsweringService
+from core.channel_settings import (
+    ChannelSettings,
+    ChannelSettingsService,
+    MemoryChannelSettingsStore,
+)
 from core.commands import CommandContext, UnknownCommand, parse_command
 from core.conversation import ConversationKey, HandledIds, LastAnswer
 from core.errors import UserFacingError, run_guarded
@@ -20,6 +26,7 @@ from core.migration import CollectionMigrator
 from core.models import Attachment, Exchange, IncomingMessage, MessageRef, Sampling
 from core.ports import ChatClient, ConversationStore, HandledMessages, ProgressReporter
 from core.progress import ChatProgress
+from core.rate_limit import QuestionRateLimiter, RateLimits
 from core.streaming import StreamingReply
 
 log = logging.getLogger("ragbot.bot")
@@ -55,8 +62,14 @@ class Bot:
         migrator: CollectionMigrator,
         clock: Callable[[], float] = time.monotonic,
         handled: HandledMessages | None = None,
+        channel_settings: ChannelSettingsService | None = None,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self._handled = handled or HandledIds()
+        self._channel_settings = channel_settings or ChannelSettingsService(
+            MemoryChannelSettingsStore(), ChannelSettings()
+        )
+        self._rate = QuestionRateLimiter(rate_limits or RateLimits(), clock)
         self._migrator = migrator
         self._answering = answering
         self._ingestion = ingestion
@@ -98,7 +111,8 @@ class Bot:
         async def work() -> None:
             nonlocal refused
             await self._migrate(message, chat, language)
-            refused -= await self._index_attachments(message, chat)
+            preferences = await self._channel_settings.get(message.channel)
+            refused -= await self._index_attachments(message, chat, preferences.summaries)
 
         await run_guarded(
             work(),
@@ -111,8 +125,11 @@ class Bot:
     async def _dispatch(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         reply = _replier(message, chat)
         await self._migrate(message, chat, language)
-        if message.attachments:
-            await self._index_attachments(message, chat)
+        preferences = await self._channel_settings.get(message.channel)
+        if preferences.answer_language != "auto":
+            language = preferences.answer_language
+        if message.attachments and (message.addressed or preferences.auto_index):
+            await self._index_attachments(message, chat, preferences.summaries)
             if not message.text.strip():
                 return
         if not message.addressed:
@@ -135,11 +152,17 @@ class Bot:
                 conversations=self._conversations,
                 reply=reply,
                 regenerate=lambda: self._again(message, chat, language),
+                settings=self._channel_settings,
             )
             await command.handler(context, argument)
             return
         if message.attachments:
             # Words that came with a shared file describe it; they are not a question.
+            return
+        wait = self._rate.admit(message.channel, message.author.id)
+        if wait > 0:
+            log.info("rate cap: %s in %s waits %.0f s", message.author.id, message.channel, wait)
+            await reply(say("rate_limited", language, seconds=math.ceil(wait)))
             return
         await self._answer(message, chat, language)
 
@@ -202,9 +225,11 @@ class Bot:
         if last is None:
             raise UserFacingError(say("again_nothing", language))
         reply = self._reply_stream(message, chat, existing=last.messages)
-        sampling = Sampling(
-            temperature=self._settings.again_temperature, seed=random.randrange(1, 2**31)
-        )
+        last.regenerations += 1
+        # A new seed for every regeneration, the same in every run: a redo differs from the
+        # answer it replaces, and a test (or a bug report) can replay it.
+        seed = zlib.crc32(f"{last.question}\n{last.regenerations}".encode()) % (2**31 - 1) + 1
+        sampling = Sampling(temperature=self._settings.again_temperature, seed=seed)
         answer = await self._answering.generate(
             last.question, last.language, last.passages, last.history, reply, sampling
         )
@@ -212,12 +237,14 @@ class Bot:
         last.messages = reply.messages
         await self._conversations.set_last_answer(key, last)
 
-    async def _index_attachments(self, message: IncomingMessage, chat: ChatClient) -> int:
+    async def _index_attachments(
+        self, message: IncomingMessage, chat: ChatClient, summaries: bool = True
+    ) -> int:
         """Index every attachment, each within its own error boundary; return how many
         were indexed."""
         attachments = message.attachments
         total = len(attachments)
-        summarize = total <= self._settings.summaries_up_to_files
+        summarize = summaries and total <= self._settings.summaries_up_to_files
         progress = self._progress(message, chat) if total > 1 else None
         succeeded = 0
         for done, attachment in enumerate(attachments):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from core.channel_settings import ChannelSettingsService
 from core.language import KOREAN
 from core.library import ChannelLibrary
 from core.messages import say
@@ -12,6 +13,7 @@ from core.models import IncomingMessage, MessageRef
 from core.ports import ConversationStore
 
 PREFIXES = ("/", "!")
+CONFIRM = ("confirm", "확인")
 
 
 @dataclass
@@ -24,6 +26,14 @@ class CommandContext:
     conversations: ConversationStore
     reply: Callable[[str], Awaitable[MessageRef]]
     regenerate: Callable[[], Awaitable[None]]
+    settings: ChannelSettingsService
+
+    async def require_admin(self, command: str) -> bool:
+        """Whether the author may run an admin command; if not, says so."""
+        if self.message.author.is_admin:
+            return True
+        await self.reply(say("admin_only", self.language, command=command))
+        return False
 
 
 Handler = Callable[[CommandContext, str], Awaitable[None]]
@@ -40,6 +50,8 @@ class Command:
     help_ko: str
     takes_argument: bool
     handler: Handler
+    # Words a command without a free argument still accepts ("reset confirm").
+    accepts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ async def _sources(context: CommandContext, _argument: str) -> None:
 
 
 async def _forget(context: CommandContext, argument: str) -> None:
+    if not await context.require_admin("forget"):
+        return
     if not argument.strip():
         await context.reply(say("forget_usage", context.language))
         return
@@ -100,11 +114,32 @@ async def _forget(context: CommandContext, argument: str) -> None:
         await context.reply(say("forget_none", context.language, query=argument))
 
 
-async def _reset(context: CommandContext, _argument: str) -> None:
+async def _reset(context: CommandContext, argument: str) -> None:
+    if not await context.require_admin("reset"):
+        return
     channel = context.message.channel
+    if argument.casefold() not in CONFIRM:
+        count = len(await context.library.sources(channel))
+        await context.reply(say("reset_confirm", context.language, sources=count))
+        return
     removed = await context.library.reset(channel)
     await context.conversations.forget_channel(channel)
     await context.reply(say("reset_done", context.language, sources=removed))
+
+
+async def _settings(context: CommandContext, argument: str) -> None:
+    channel = context.message.channel
+    name, _, value = argument.partition(" ")
+    if not name:
+        current = await context.settings.get(channel)
+        lines = "\n".join(f"- {key}: {shown}" for key, shown in current.shown())
+        await context.reply(say("settings_list", context.language, lines=lines))
+        return
+    if not await context.require_admin("settings"):
+        return
+    changed = await context.settings.change(channel, name, value, context.language)
+    shown = dict(changed.shown())[name]
+    await context.reply(say("setting_changed", context.language, name=name, value=shown))
 
 
 async def _again(context: CommandContext, _argument: str) -> None:
@@ -135,10 +170,20 @@ COMMANDS: tuple[Command, ...] = (
         "reset",
         ("초기화",),
         "reset",
-        "forget every source and the conversation in this channel",
-        "이 채널의 모든 자료와 대화를 삭제",
+        "forget every source and the conversation in this channel (admins; asks first)",
+        "이 채널의 모든 자료와 대화를 삭제 (관리자, 확인 후)",
         False,
         _reset,
+        accepts=CONFIRM,
+    ),
+    Command(
+        "settings",
+        ("설정",),
+        "settings [<name> <value>]",
+        "show this channel's settings; admins change one",
+        "이 채널의 설정 보기, 관리자는 변경",
+        True,
+        _settings,
     ),
     Command(
         "again",
@@ -168,6 +213,7 @@ def parse_command(text: str) -> tuple[Command, str] | UnknownCommand | None:
     command = _BY_NAME.get(word.casefold())
     if command is None:
         return UnknownCommand(word) if prefixed and word else None
-    if not prefixed and not command.takes_argument and argument.strip():
-        return None
+    extra = argument.strip()
+    if not command.takes_argument and extra and extra.casefold() not in command.accepts:
+        return (command, "") if prefixed else None
     return command, argument.strip()

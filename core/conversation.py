@@ -24,6 +24,7 @@ class LastAnswer:
     passages: list[Passage]
     history: list[Exchange]
     messages: list[MessageRef] = field(default_factory=list)
+    regenerations: int = 0  # how many times `again` redid it
 
 
 class Conversations:

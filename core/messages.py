@@ -89,6 +89,36 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "re-embedding chunks",
         KOREAN: "청크 다시 임베딩",
     },
+    "settings_list": {
+        ENGLISH: "Settings of this channel (change one with `settings <name> <value>`):\n{lines}",
+        KOREAN: "이 채널의 설정 (`settings <이름> <값>`으로 바꿀 수 있습니다):\n{lines}",
+    },
+    "setting_changed": {
+        ENGLISH: "Set {name} to {value} in this channel.",
+        KOREAN: "이 채널의 {name} 설정을 {value}(으)로 바꿨습니다.",
+    },
+    "setting_unknown": {
+        ENGLISH: "There is no setting `{name}`. The settings are: {names}.",
+        KOREAN: "`{name}`라는 설정은 없습니다. 설정 목록: {names}.",
+    },
+    "setting_bad_value": {
+        ENGLISH: "{name} takes one of: {values}.",
+        KOREAN: "{name} 설정에는 다음 중 하나를 쓸 수 있습니다: {values}.",
+    },
+    "admin_only": {
+        ENGLISH: "Only an admin of this workspace can `{command}`.",
+        KOREAN: "`{command}`은(는) 이 워크스페이스의 관리자만 할 수 있습니다.",
+    },
+    "reset_confirm": {
+        ENGLISH: "This forgets all {sources} sources of this channel and its conversation. "
+        "Type `reset confirm` to go ahead.",
+        KOREAN: "이 채널의 자료 {sources}개와 대화를 모두 잊습니다. "
+        "계속하려면 `reset confirm`을 입력하세요.",
+    },
+    "rate_limited": {
+        ENGLISH: "That is a lot of questions at once: please ask again in {seconds} s.",
+        KOREAN: "질문이 너무 많습니다. {seconds}초 뒤에 다시 물어봐 주세요.",
+    },
     "not_stated": {
         ENGLISH: "The sources I found are related but do not say that. I looked at: {looked}.",
         KOREAN: "찾은 자료가 관련은 있지만 그 내용은 나와 있지 않습니다. 살펴본 자료: {looked}.",

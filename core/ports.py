@@ -228,3 +228,16 @@ class HandledMessages(Protocol):
     async def first_time(self, channel: ChannelRef, message_id: str) -> bool:
         """Record `message_id` as handled; False when it already was (in this workspace)."""
         ...
+
+
+@runtime_checkable
+class ChannelSettingsStore(Protocol):
+    """The settings each channel's admins changed (core/channel_settings.py reads them)."""
+
+    async def channel_settings(self, channel: ChannelRef) -> dict[str, str]:
+        """What was set in `channel`, by name."""
+        ...
+
+    async def set_channel_setting(self, channel: ChannelRef, name: str, value: str) -> None:
+        """Set one setting of `channel`."""
+        ...

@@ -17,6 +17,7 @@ def encode_answer(answer: LastAnswer) -> str:
             "passages": [_passage(passage) for passage in answer.passages],
             "history": [[exchange.question, exchange.answer] for exchange in answer.history],
             "messages": [_message(ref) for ref in answer.messages],
+            "regenerations": answer.regenerations,
         },
         ensure_ascii=False,
     )
@@ -45,6 +46,7 @@ def decode_answer(question: str, language: str, body: str) -> LastAnswer:
             )
             for item in data["messages"]
         ],
+        regenerations=int(data.get("regenerations", 0)),
     )
 
 

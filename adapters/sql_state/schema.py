@@ -47,3 +47,15 @@ handled_messages = Table(
     Column("message_id", String(255), primary_key=True),
     Column("handled_at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+# The settings a channel's admins changed (the rest come from config).
+channel_settings = Table(
+    "channel_settings",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("workspace", String(255), primary_key=True),
+    Column("channel", String(255), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql_state.codec import decode_answer, encode_answer
-from adapters.sql_state.schema import answers, exchanges, handled_messages
+from adapters.sql_state.schema import answers, channel_settings, exchanges, handled_messages
 from core.conversation import ConversationKey, LastAnswer
 from core.models import ChannelRef, Exchange
 
@@ -29,7 +29,8 @@ def sqlite_url(path: Path) -> str:
 
 
 class SqlState:
-    """The bot's lasting conversation state and handled message ids in one database.
+    """The bot's lasting conversation state, handled message ids and channel settings in
+    one database (ConversationStore, HandledMessages and ChannelSettingsStore).
 
     The schema is upgraded to the newest Alembic revision on first use, so an upgrade of the
     bot keeps every team's data.
@@ -159,13 +160,7 @@ class SqlState:
         engine = await self._open()
         async with engine.begin() as connection:
             for table in (exchanges, answers):
-                await connection.execute(
-                    delete(table).where(
-                        table.c.platform == channel.platform,
-                        table.c.workspace == channel.workspace,
-                        table.c.channel == channel.channel,
-                    )
-                )
+                await connection.execute(delete(table).where(*_in_channel(table, channel)))
 
     async def first_time(self, channel: ChannelRef, message_id: str) -> bool:
         """Record `message_id` as handled; False when it already was (in this workspace)."""
@@ -188,6 +183,36 @@ class SqlState:
             expired = handled_messages.c.handled_at < now - self._retention
             await connection.execute(delete(handled_messages).where(expired))
         return True
+
+    async def channel_settings(self, channel: ChannelRef) -> dict[str, str]:
+        """What was set in `channel`, by name."""
+        engine = await self._open()
+        query = select(channel_settings.c.name, channel_settings.c.value).where(
+            *_in_channel(channel_settings, channel)
+        )
+        async with engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return {name: value for name, value in rows}
+
+    async def set_channel_setting(self, channel: ChannelRef, name: str, value: str) -> None:
+        """Set one setting of `channel` (replacing what was set)."""
+        engine = await self._open()
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(channel_settings).where(
+                    *_in_channel(channel_settings, channel), channel_settings.c.name == name
+                )
+            )
+            await connection.execute(
+                insert(channel_settings).values(
+                    platform=channel.platform,
+                    workspace=channel.workspace,
+                    channel=channel.channel,
+                    name=name,
+                    value=value,
+                    changed_at=_now(),
+                )
+            )
 
     async def close(self) -> None:
         """Close the database connections."""
@@ -215,6 +240,14 @@ def _columns(key: ConversationKey) -> dict[str, str]:
 
 def _in(table: Table, key: ConversationKey) -> list[ColumnElement[bool]]:
     return [table.c[name] == value for name, value in _columns(key).items()]
+
+
+def _in_channel(table: Table, channel: ChannelRef) -> list[ColumnElement[bool]]:
+    return [
+        table.c.platform == channel.platform,
+        table.c.workspace == channel.workspace,
+        table.c.channel == channel.channel,
+    ]
 
 
 def _now() -> datetime:

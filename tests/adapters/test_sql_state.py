@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import inspect
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sql_state import SqlState
-from adapters.sql_state.store import sqlite_url
+from adapters.sql_state.store import MIGRATIONS, sqlite_url
+from core.channel_settings import MemoryChannelSettingsStore
 from core.conversation import Conversations, HandledIds, LastAnswer
 from core.models import ChannelRef, Chunk, Exchange, MessageRef, Passage, Source, SourceKind
 
@@ -38,10 +41,11 @@ async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await store.close()
 
 
-class _Memory(Conversations, HandledIds):
+class _Memory(Conversations, HandledIds, MemoryChannelSettingsStore):
     def __init__(self) -> None:
         Conversations.__init__(self, max_exchanges=100)
         HandledIds.__init__(self)
+        MemoryChannelSettingsStore.__init__(self)
 
 
 def fresh_channel(name: str = "general") -> ChannelRef:
@@ -58,6 +62,7 @@ def answer(question: str, message_id: str, channel: ChannelRef) -> LastAnswer:
         passages=[Passage(chunk, 0.71, (chunk,))],
         history=[Exchange("앞 질문", "앞 대답")],
         messages=[MessageRef(channel, message_id, "th-1")],
+        regenerations=2,
     )
 
 
@@ -101,6 +106,7 @@ async def test_the_last_answer_comes_back_whole(state: Conversations) -> None:
     assert last.passages[0].context[0].start_seconds == 72.5
     assert last.history == [Exchange("앞 질문", "앞 대답")]
     assert last.messages == [MessageRef(channel, "m2", "th-1")]
+    assert last.regenerations == 2
     assert await state.last_answer((channel, None)) is None
 
 
@@ -127,6 +133,50 @@ async def test_a_message_id_is_handled_once_per_workspace(state: HandledIds) -> 
     assert await state.first_time(channel, "Ev01")
     assert not await state.first_time(channel, "Ev01")
     assert await state.first_time(elsewhere, "Ev01")
+
+
+async def test_a_channel_setting_replaces_the_earlier_value_of_that_channel_only(
+    state: MemoryChannelSettingsStore,
+) -> None:
+    channel = fresh_channel()
+    other = ChannelRef(channel.platform, channel.workspace, "random")
+    await state.set_channel_setting(channel, "answer_language", "en")
+    await state.set_channel_setting(channel, "answer_language", "ko")
+    await state.set_channel_setting(channel, "summaries", "off")
+
+    assert await state.channel_settings(channel) == {"answer_language": "ko", "summaries": "off"}
+    assert await state.channel_settings(other) == {}
+
+
+async def test_a_database_of_the_first_schema_is_upgraded_keeping_its_data(
+    tmp_path: Path,
+) -> None:
+    url = sqlite_url(tmp_path / "state.db")
+    channel = fresh_channel()
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: _upgrade_to(sync, "0001"))
+        await connection.exec_driver_sql(
+            "INSERT INTO exchanges (platform, workspace, channel, thread, question, answer, "
+            f"created_at) VALUES ('slack', '{channel.workspace}', 'general', '', 'q', 'a', "
+            "'2026-11-01 10:00:00')"
+        )
+    await engine.dispose()
+
+    store = SqlState(url)
+    try:
+        assert await store.history((channel, None), 5) == [Exchange("q", "a")]
+        await store.set_channel_setting(channel, "summaries", "off")
+        assert await store.channel_settings(channel) == {"summaries": "off"}
+    finally:
+        await store.close()
+
+
+def _upgrade_to(connection: Connection, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 async def test_everything_survives_reopening_the_database(tmp_path: Path) -> None:
@@ -162,5 +212,5 @@ async def test_the_schema_is_versioned_by_alembic(tmp_path: Path) -> None:
         ).all()
     await engine.dispose()
 
-    assert {"exchanges", "answers", "handled_messages", "alembic_version"} <= set(tables)
-    assert version == [("0001",)]
+    assert {"exchanges", "answers", "handled_messages", "channel_settings"} <= set(tables)
+    assert version == [("0002",)]

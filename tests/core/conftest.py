@@ -16,6 +16,7 @@ from core.ingestion import IngestionService, IngestionSettings
 from core.library import ChannelLibrary
 from core.migration import CollectionMigrator
 from core.models import Attachment, Author, ChannelRef, IncomingMessage
+from core.rate_limit import RateLimits
 from tests.fakes import (
     FakeClock,
     MemoryStore,
@@ -55,9 +56,13 @@ class Harness:
         return path
 
     async def say(
-        self, text: str, channel: ChannelRef = CHANNEL_A, thread: str | None = None
+        self,
+        text: str,
+        channel: ChannelRef = CHANNEL_A,
+        thread: str | None = None,
+        author: Author | None = None,
     ) -> None:
-        message = IncomingMessage(channel, USER, text, next_id(), thread)
+        message = IncomingMessage(channel, author or USER, text, next_id(), thread)
         await self.bot.handle(message, self.chat)
 
     async def share(self, *paths: Path, channel: ChannelRef = CHANNEL_A, text: str = "") -> None:
@@ -83,6 +88,7 @@ def build_harness(
     max_file_bytes: int = 1024 * 1024,
     max_generation_seconds: float = 30.0,
     context_window: int = 0,
+    rate_limits: RateLimits | None = None,
 ) -> Harness:
     store = MemoryStore()
     embedder = WordEmbedder()
@@ -116,6 +122,7 @@ def build_harness(
         BotSettings(summaries_up_to_files=3, again_temperature=0.9),
         CollectionMigrator(store, embeddings),
         clock=clock,
+        rate_limits=rate_limits or RateLimits(per_person=100, per_channel=100),
     )
     return Harness(bot, RecordingChat(), store, embedder, model, clock, tmp_path)
 

@@ -222,6 +222,11 @@ async def test_reset_forgets_sources_and_conversation(harness: Harness) -> None:
     await harness.say("Where does the Glimmerstone Tower stand?")
 
     await harness.say("reset")
+    assert "Type `reset confirm` to go ahead" in harness.chat.last()
+    await harness.say("sources")
+    assert "tower.txt" in harness.chat.last()
+
+    await harness.say("reset confirm")
 
     assert "1 sources and the conversation are forgotten" in harness.chat.last()
     await harness.say("again")
@@ -346,7 +351,7 @@ async def test_empty_question_and_unknown_command_get_hints(harness: Harness) ->
 async def test_help_lists_every_command(harness: Harness) -> None:
     await harness.say("help")
 
-    for command in ("help", "sources", "forget", "reset", "again"):
+    for command in ("help", "sources", "forget", "reset", "settings", "again"):
         assert f"`{command}" in harness.chat.last()
 
 

@@ -53,7 +53,12 @@ def e2e_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         if name.startswith("RAGBOT_"):
             del os.environ[name]
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    return load_settings(data_dir=data_dir, llm={"model_path": str(MODEL), "seed": 7})
+    # One test person asks far faster than people do: no rate cap here.
+    return load_settings(
+        data_dir=data_dir,
+        llm={"model_path": str(MODEL), "seed": 7},
+        limits={"questions_per_minute_per_person": 0, "questions_per_minute_per_channel": 0},
+    )
 
 
 @pytest.fixture(scope="session")
