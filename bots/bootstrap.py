@@ -247,7 +247,7 @@ def bootstrap(
     bot = Bot(
         answering=answering,
         ingestion=ingestion,
-        library=ChannelLibrary(store, embeddings.key),
+        library=ChannelLibrary(store, embeddings.key, state),
         conversations=state,
         handled=state,
         channel_settings=ChannelSettingsService(

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from core.answering import AnsweringService
+from core.catalog import SourceStatus, new_entry
 from core.channel_settings import (
     ChannelSettings,
     ChannelSettingsService,
@@ -266,13 +267,27 @@ class Bot:
         language = detect_language(message.text)
         reply = _replier(message, chat)
 
+        catalog = self._library.catalog
+        entry = new_entry(
+            self._ingestion.source_of(attachment), message.author.name or message.author.id
+        )
+
         async def work() -> None:
+            await catalog.record_source(message.channel, entry)
             try:
                 report = await self._ingestion.index_file(message.channel, attachment, summarize)
             except UserFacingError as error:
+                failed = entry.with_status(SourceStatus.FAILED, reason=error.message)
+                await catalog.record_source(message.channel, failed)
                 raise UserFacingError(
                     say("index_failed", language, title=attachment.name, reason=error.message)
                 ) from error
+            except Exception:
+                failed = entry.with_status(SourceStatus.FAILED, reason="internal error")
+                await catalog.record_source(message.channel, failed)
+                raise
+            ready = entry.with_status(SourceStatus.READY, chunk_count=report.chunk_count)
+            await catalog.record_source(message.channel, ready)
             key = "reindexed" if report.replaced else "indexed"
             text = say(key, language, title=report.source.title, chunks=report.chunk_count)
             if report.summary:

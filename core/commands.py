@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from core.catalog import CatalogEntry
 from core.channel_settings import ChannelSettingsService
 from core.language import KOREAN
 from core.library import ChannelLibrary
@@ -81,12 +82,32 @@ async def _sources(context: CommandContext, _argument: str) -> None:
         await context.reply(say("no_sources", context.language))
         return
     lines = [
-        f"{number}. {item.source.title} ({item.chunk_count} chunks)"
-        + (f" <{item.source.url}>" if item.source.url else "")
-        for number, item in enumerate(sources, start=1)
+        _source_line(number, item, context.language) for number, item in enumerate(sources, start=1)
     ]
     header = say("sources_list", context.language, count=len(sources))
     await context.reply(header + "\n" + "\n".join(lines))
+
+
+def _source_line(number: int, entry: CatalogEntry, language: str) -> str:
+    """One numbered line of `sources`: title, status, chunks, when and by whom."""
+    added = ""
+    if entry.added_at is not None:
+        date = entry.added_at.strftime("%Y-%m-%d")
+        added = (
+            say("source_added", language, date=date, who=entry.added_by)
+            if entry.added_by
+            else say("source_added_date", language, date=date)
+        )
+    line = say(
+        f"source_{entry.status.value}",
+        language,
+        number=number,
+        title=entry.source.title,
+        chunks=entry.chunk_count,
+        reason=entry.reason or "",
+        added=added,
+    )
+    return line + (f" <{entry.source.url}>" if entry.source.url else "")
 
 
 async def _forget(context: CommandContext, argument: str) -> None:

@@ -95,6 +95,16 @@ class IngestionService:
         self._model = model
         self._settings = settings
 
+    def source_of(self, attachment: Attachment) -> Source:
+        """The source an attachment becomes (the same file or link: the same source)."""
+        key = attachment.url or os.path.abspath(attachment.path or attachment.name)
+        return Source(
+            source_id=source_id_for(key),
+            title=attachment.name,
+            kind=SourceKind.DOCUMENT,
+            url=attachment.url,
+        )
+
     def _checked_path(self, attachment: Attachment) -> str:
         if not attachment.path:
             raise UserFacingError(f"I could not get the file {attachment.name}.")
@@ -118,13 +128,7 @@ class IngestionService:
     ) -> IndexReport:
         """Index one file into `channel`, replacing an earlier copy of the same source."""
         path = self._checked_path(attachment)
-        key = attachment.url or os.path.abspath(path)
-        source = Source(
-            source_id=source_id_for(key),
-            title=attachment.name,
-            kind=SourceKind.DOCUMENT,
-            url=attachment.url,
-        )
+        source = self.source_of(attachment)
         chunks = [
             chunk if chunk.language else replace(chunk, language=detect_language(chunk.text))
             for chunk in await self._reader.read(path, source)

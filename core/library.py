@@ -4,33 +4,57 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.models import ChannelRef, SourceSummary
+from core.catalog import CatalogEntry, MemoryCatalog, SourceStatus
+from core.models import ChannelRef
 from core.naming import CollectionPurpose, base_of, collection_base, collection_name
-from core.ports import VectorStore
+from core.ports import SourceCatalog, VectorStore
 
 
 @dataclass(frozen=True)
 class ForgetResult:
     """What `forget` found: the removed source, or the candidates when the query was ambiguous."""
 
-    removed: SourceSummary | None
+    removed: CatalogEntry | None
     removed_chunks: int
-    candidates: list[SourceSummary]
+    candidates: list[CatalogEntry]
 
 
 class ChannelLibrary:
     """The sources a channel has indexed, as the user manages them."""
 
-    def __init__(self, store: VectorStore, space_key: str) -> None:
+    def __init__(
+        self, store: VectorStore, space_key: str, catalog: SourceCatalog | None = None
+    ) -> None:
         self._store = store
         self._space_key = space_key
+        self._catalog = catalog or MemoryCatalog()
+
+    @property
+    def catalog(self) -> SourceCatalog:
+        """Where sources are recorded as they are indexed."""
+        return self._catalog
 
     def _documents(self, channel: ChannelRef) -> str:
         return collection_name(channel, CollectionPurpose.DOCUMENTS, self._space_key)
 
-    async def sources(self, channel: ChannelRef) -> list[SourceSummary]:
-        """Every source of the channel, by title."""
-        return await self._store.list_sources(self._documents(channel))
+    async def sources(self, channel: ChannelRef) -> list[CatalogEntry]:
+        """Every source of the channel, by title: the catalog's entries (failed ones too),
+        and sources the store holds from before the catalog, as ready."""
+        entries = {
+            entry.source.source_id: entry for entry in await self._catalog.catalog_entries(channel)
+        }
+        for summary in await self._store.list_sources(self._documents(channel)):
+            known = entries.get(summary.source.source_id)
+            if known is None:
+                entries[summary.source.source_id] = CatalogEntry(
+                    summary.source, SourceStatus.READY, "", None, summary.chunk_count
+                )
+            elif known.status is SourceStatus.READY:
+                # The store counts what is searchable.
+                entries[summary.source.source_id] = known.with_status(
+                    SourceStatus.READY, summary.chunk_count
+                )
+        return sorted(entries.values(), key=lambda entry: entry.source.title.casefold())
 
     async def forget(self, channel: ChannelRef, query: str) -> ForgetResult:
         """Remove the source `query` names: its number in `sources`, its title or its id."""
@@ -40,6 +64,7 @@ class ChannelLibrary:
             return ForgetResult(removed=None, removed_chunks=0, candidates=candidates)
         target = candidates[0]
         removed = await self._store.delete_source(self._documents(channel), target.source.source_id)
+        await self._catalog.remove_source(channel, target.source.source_id)
         return ForgetResult(removed=target, removed_chunks=removed, candidates=candidates)
 
     async def reset(self, channel: ChannelRef) -> int:
@@ -50,10 +75,11 @@ class ChannelLibrary:
         for name in await self._store.collections():
             if base_of(name) in bases:
                 await self._store.drop(name)
+        await self._catalog.clear_sources(channel)
         return count
 
 
-def _match(sources: list[SourceSummary], query: str) -> list[SourceSummary]:
+def _match(sources: list[CatalogEntry], query: str) -> list[CatalogEntry]:
     if query.isdigit():
         number = int(query)
         return [sources[number - 1]] if 1 <= number <= len(sources) else []

@@ -60,6 +60,27 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "“{query}” matches several sources: {titles}. Use the number from `sources`.",
         KOREAN: "“{query}”에 여러 자료가 해당합니다: {titles}. `sources`의 번호를 사용하세요.",
     },
+    "source_ready": {
+        ENGLISH: "{number}. {title}: {chunks} chunks{added}",
+        KOREAN: "{number}. {title}: 청크 {chunks}개{added}",
+    },
+    "source_added": {
+        ENGLISH: ", added {date} by {who}",
+        KOREAN: ", {date} {who} 추가",
+    },
+    "source_added_date": {ENGLISH: ", added {date}", KOREAN: ", {date} 추가"},
+    "source_indexing": {
+        ENGLISH: "{number}. {title}: being indexed{added}",
+        KOREAN: "{number}. {title}: 색인 중{added}",
+    },
+    "source_queued": {
+        ENGLISH: "{number}. {title}: waiting to be indexed{added}",
+        KOREAN: "{number}. {title}: 색인 대기 중{added}",
+    },
+    "source_failed": {
+        ENGLISH: "{number}. {title}: failed ({reason}){added}",
+        KOREAN: "{number}. {title}: 실패 ({reason}){added}",
+    },
     "forgotten": {
         ENGLISH: "Forgot *{title}* ({chunks} chunks removed).",
         KOREAN: "*{title}*을(를) 잊었습니다 (청크 {chunks}개 삭제).",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
+from core.catalog import CatalogEntry
 from core.conversation import ConversationKey, LastAnswer
 from core.models import (
     ChannelRef,
@@ -240,4 +241,25 @@ class ChannelSettingsStore(Protocol):
 
     async def set_channel_setting(self, channel: ChannelRef, name: str, value: str) -> None:
         """Set one setting of `channel`."""
+        ...
+
+
+@runtime_checkable
+class SourceCatalog(Protocol):
+    """Every source a channel was given, with who added it, when, and its status."""
+
+    async def record_source(self, channel: ChannelRef, entry: CatalogEntry) -> None:
+        """Add or update the entry of `entry.source` (it keeps when it was first added)."""
+        ...
+
+    async def catalog_entries(self, channel: ChannelRef) -> list[CatalogEntry]:
+        """The channel's entries, by title."""
+        ...
+
+    async def remove_source(self, channel: ChannelRef, source_id: str) -> None:
+        """Drop one entry."""
+        ...
+
+    async def clear_sources(self, channel: ChannelRef) -> None:
+        """Drop every entry of the channel."""
         ...

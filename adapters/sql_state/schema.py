@@ -59,3 +59,22 @@ channel_settings = Table(
     Column("value", String(255), nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
+
+# Every source a channel was given: who added it, when, and whether it is ready.
+sources = Table(
+    "sources",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("workspace", String(255), primary_key=True),
+    Column("channel", String(255), primary_key=True),
+    Column("source_id", String(255), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("url", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("chunk_count", Integer, nullable=False),
+    Column("added_by", String(255), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

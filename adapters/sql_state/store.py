@@ -14,9 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql_state.codec import decode_answer, encode_answer
-from adapters.sql_state.schema import answers, channel_settings, exchanges, handled_messages
+from adapters.sql_state.schema import (
+    answers,
+    channel_settings,
+    exchanges,
+    handled_messages,
+    sources,
+)
+from core.catalog import CatalogEntry, SourceStatus
 from core.conversation import ConversationKey, LastAnswer
-from core.models import ChannelRef, Exchange
+from core.models import ChannelRef, Exchange, Source, SourceKind
 
 log = logging.getLogger("ragbot.sql_state")
 
@@ -29,8 +36,9 @@ def sqlite_url(path: Path) -> str:
 
 
 class SqlState:
-    """The bot's lasting conversation state, handled message ids and channel settings in
-    one database (ConversationStore, HandledMessages and ChannelSettingsStore).
+    """The bot's lasting conversation state, handled message ids, channel settings and
+    sources catalog in one database (ConversationStore, HandledMessages,
+    ChannelSettingsStore and SourceCatalog).
 
     The schema is upgraded to the newest Alembic revision on first use, so an upgrade of the
     bot keeps every team's data.
@@ -214,6 +222,71 @@ class SqlState:
                 )
             )
 
+    async def record_source(self, channel: ChannelRef, entry: CatalogEntry) -> None:
+        """Add or update the catalog entry of `entry.source` (it keeps who first added it
+        and when)."""
+        engine = await self._open()
+        key = [*_in_channel(sources, channel), sources.c.source_id == entry.source.source_id]
+        values = {
+            "kind": entry.source.kind.value,
+            "title": entry.source.title,
+            "url": entry.source.url,
+            "status": entry.status.value,
+            "reason": entry.reason,
+            "chunk_count": entry.chunk_count,
+            "updated_at": _now(),
+        }
+        async with engine.begin() as connection:
+            changed = await connection.execute(update(sources).where(*key).values(**values))
+            if changed.rowcount:
+                return
+            await connection.execute(
+                insert(sources).values(
+                    platform=channel.platform,
+                    workspace=channel.workspace,
+                    channel=channel.channel,
+                    source_id=entry.source.source_id,
+                    added_by=entry.added_by,
+                    added_at=entry.added_at,
+                    **values,
+                )
+            )
+
+    async def catalog_entries(self, channel: ChannelRef) -> list[CatalogEntry]:
+        """The channel's catalog entries, by title."""
+        engine = await self._open()
+        query = select(sources).where(*_in_channel(sources, channel))
+        async with engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        found = [
+            CatalogEntry(
+                source=Source(row.source_id, row.title, SourceKind(row.kind), row.url),
+                status=SourceStatus(row.status),
+                added_by=row.added_by,
+                added_at=_utc(row.added_at),
+                chunk_count=row.chunk_count,
+                reason=row.reason,
+            )
+            for row in rows
+        ]
+        return sorted(found, key=lambda entry: entry.source.title.casefold())
+
+    async def remove_source(self, channel: ChannelRef, source_id: str) -> None:
+        """Drop one catalog entry."""
+        engine = await self._open()
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(sources).where(
+                    *_in_channel(sources, channel), sources.c.source_id == source_id
+                )
+            )
+
+    async def clear_sources(self, channel: ChannelRef) -> None:
+        """Drop every catalog entry of the channel."""
+        engine = await self._open()
+        async with engine.begin() as connection:
+            await connection.execute(delete(sources).where(*_in_channel(sources, channel)))
+
     async def close(self) -> None:
         """Close the database connections."""
         if self._engine is not None:
@@ -248,6 +321,13 @@ def _in_channel(table: Table, channel: ChannelRef) -> list[ColumnElement[bool]]:
         table.c.workspace == channel.workspace,
         table.c.channel == channel.channel,
     ]
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every time stored here is UTC.
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def _now() -> datetime:

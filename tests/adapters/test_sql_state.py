@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sql_state import SqlState
 from adapters.sql_state.store import MIGRATIONS, sqlite_url
+from core.catalog import MemoryCatalog, SourceStatus, new_entry
 from core.channel_settings import MemoryChannelSettingsStore
 from core.conversation import Conversations, HandledIds, LastAnswer
 from core.models import ChannelRef, Chunk, Exchange, MessageRef, Passage, Source, SourceKind
@@ -41,11 +43,12 @@ async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await store.close()
 
 
-class _Memory(Conversations, HandledIds, MemoryChannelSettingsStore):
+class _Memory(Conversations, HandledIds, MemoryChannelSettingsStore, MemoryCatalog):
     def __init__(self) -> None:
         Conversations.__init__(self, max_exchanges=100)
         HandledIds.__init__(self)
         MemoryChannelSettingsStore.__init__(self)
+        MemoryCatalog.__init__(self)
 
 
 def fresh_channel(name: str = "general") -> ChannelRef:
@@ -148,6 +151,50 @@ async def test_a_channel_setting_replaces_the_earlier_value_of_that_channel_only
     assert await state.channel_settings(other) == {}
 
 
+async def test_the_catalog_follows_a_source_from_indexing_to_ready_keeping_who_added_it(
+    state: MemoryCatalog,
+) -> None:
+    channel = fresh_channel()
+    talk = Source("yt:abc", "벡터 검색 발표", SourceKind.MEDIA, "https://youtu.be/abc")
+    entry = new_entry(talk, "Mina")
+    await state.record_source(channel, entry)
+    await state.record_source(channel, new_entry(Source("f1", "notes.txt"), "Jun"))
+
+    await state.record_source(
+        channel, replace(entry.with_status(SourceStatus.READY, 12), added_by="Ana")
+    )
+
+    found = await state.catalog_entries(channel)
+    assert [item.source.title for item in found] == ["notes.txt", "벡터 검색 발표"]
+    ready = found[1]
+    assert ready.source == talk
+    assert ready.status is SourceStatus.READY and ready.chunk_count == 12
+    assert ready.added_by == "Mina"
+    assert ready.added_at is not None
+    assert abs((ready.added_at - entry.added_at).total_seconds()) < 1  # type: ignore[operator]
+
+
+async def test_a_failed_source_keeps_its_reason_and_forget_and_clear_remove_entries(
+    state: MemoryCatalog,
+) -> None:
+    channel = fresh_channel()
+    blob = new_entry(Source("f2", "blob.dat"), "Mina")
+    await state.record_source(
+        channel, blob.with_status(SourceStatus.FAILED, reason="not a text file")
+    )
+    await state.record_source(channel, new_entry(Source("f3", "a.txt"), "Mina"))
+
+    failed = [
+        item for item in await state.catalog_entries(channel) if item.source.source_id == "f2"
+    ]
+    assert failed[0].status is SourceStatus.FAILED and failed[0].reason == "not a text file"
+
+    await state.remove_source(channel, "f2")
+    assert [item.source.source_id for item in await state.catalog_entries(channel)] == ["f3"]
+    await state.clear_sources(channel)
+    assert await state.catalog_entries(channel) == []
+
+
 async def test_a_database_of_the_first_schema_is_upgraded_keeping_its_data(
     tmp_path: Path,
 ) -> None:
@@ -213,4 +260,5 @@ async def test_the_schema_is_versioned_by_alembic(tmp_path: Path) -> None:
     await engine.dispose()
 
     assert {"exchanges", "answers", "handled_messages", "channel_settings"} <= set(tables)
-    assert version == [("0002",)]
+    assert "sources" in tables
+    assert version == [("0003",)]

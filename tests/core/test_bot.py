@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -179,15 +180,20 @@ async def test_again_without_an_earlier_answer_explains(harness: Harness) -> Non
     assert "no answer of mine here to redo" in harness.chat.last()
 
 
-async def test_sources_lists_each_source_with_its_chunk_count(harness: Harness) -> None:
+async def test_sources_lists_each_source_with_its_chunks_who_added_it_and_when(
+    harness: Harness,
+) -> None:
     await harness.share(harness.write("tower.txt", TOWER))
     await harness.share(harness.write("notes.md", "Wifi password is hunter2."))
+    await harness.share(harness.write("blob.dat", b"\x00\x01binary"))
 
     await harness.say("sources")
 
     listing = harness.chat.last()
-    assert "1. notes.md (1 chunks)" in listing
-    assert "2. tower.txt (3 chunks)" in listing
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert f"1. blob.dat: failed (blob.dat is not a text file.), added {today} by Mina" in listing
+    assert f"2. notes.md: 1 chunks, added {today} by Mina" in listing
+    assert f"3. tower.txt: 3 chunks, added {today} by Mina" in listing
 
 
 async def test_forget_by_number_or_title_removes_that_source_only(harness: Harness) -> None:
@@ -244,7 +250,7 @@ async def test_reindexing_a_file_replaces_the_old_copy(harness: Harness) -> None
 
     assert "Re-indexed *tower.txt*: 1 chunks" in harness.chat.last()
     await harness.say("sources")
-    assert "tower.txt (1 chunks)" in harness.chat.last()
+    assert "tower.txt: 1 chunks" in harness.chat.last()
 
 
 @pytest.mark.parametrize(

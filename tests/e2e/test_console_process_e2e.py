@@ -91,7 +91,9 @@ def test_bad_input_gets_clear_replies_and_data_survives_a_restart(
     second = run_console(data_dir, ["sources", "Glimmerstone Tower는 언제 지어졌어요?"])
 
     assert second.returncode == 0, second.stderr
-    assert "1. glimmerstone.txt" in second.stdout
+    # The catalog lists the refused files too, each with its reason.
+    assert "glimmerstone.txt: " in second.stdout and "by you" in second.stdout
+    assert "blob.dat: failed (" in second.stdout
     assert "1887" in second.stdout.rpartition("출처:")[0]
 
 
