@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -95,7 +96,8 @@ class LlamaCppModel:
             model = _load(self._config).model
             return len(model.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-        return await self._worker.run(count)
+        # Off the engine's worker: a prompt is counted while another answer generates.
+        return await asyncio.to_thread(count)
 
     def _arguments(self, sampling: Sampling | None, stop: Sequence[str]) -> dict[str, Any]:
         chosen = (sampling or Sampling()).filled_from(self._config.defaults)

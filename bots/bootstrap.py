@@ -26,6 +26,7 @@ from core.models import Sampling
 from core.names import ChannelNames
 from core.ports import DocumentReader, Embedder, LanguageModel, VectorStore
 from core.rate_limit import RateLimits
+from core.scheduling import BACKGROUND, GenerationQueue, QueuedModel
 
 log = logging.getLogger("ragbot.bootstrap")
 
@@ -225,18 +226,21 @@ def bootstrap(
         choice = model_choice or choose_model(settings, download=None)
         model, remote = build_model(settings, choice), choice.backend == "openai"
     reader = reader or build_reader(settings)
+    # One queue of turns on the model: answers first come, first served, summaries after.
+    queue = GenerationQueue()
     answering = AnsweringService(
         store,
         embeddings,
         model,
         answering_settings(settings),
         ChannelNames(store, ScriptNameBridge()),
+        queue,
     )
     ingestion = IngestionService(
         reader,
         embeddings,
         store,
-        model,
+        QueuedModel(model, queue, BACKGROUND),
         IngestionSettings(
             max_file_bytes=int(settings.ingest.max_file_mb * 1024 * 1024),
             summarize=settings.ingest.summary,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from core.citations import (
@@ -23,6 +24,7 @@ from core.naming import CollectionPurpose, collection_name
 from core.ports import LanguageModel, VectorStore
 from core.prompting import build_prompt
 from core.ranking import standings
+from core.scheduling import QUESTION, GenerationQueue
 from core.streaming import StreamingReply
 
 PassageKey = tuple[str, int]
@@ -67,8 +69,10 @@ class AnsweringService:
         model: LanguageModel,
         settings: AnsweringSettings,
         names: ChannelNames | None = None,
+        queue: GenerationQueue | None = None,
     ) -> None:
         self._names = names
+        self._queue = queue or GenerationQueue()
         self._store = store
         self._embeddings = embeddings
         self._model = model
@@ -189,8 +193,13 @@ class AnsweringService:
         history: list[Exchange],
         reply: StreamingReply,
         sampling: Sampling | None = None,
+        on_wait: Callable[[int], Awaitable[None]] | None = None,
     ) -> Answer:
-        """Stream an answer grounded in `passages` into `reply`, then its Sources list."""
+        """Stream an answer grounded in `passages` into `reply`, then its Sources list.
+
+        The prompt is built at once; the generation waits its turn on the model (telling
+        `on_wait` how many answers are ahead), and its time limit counts from its start.
+        """
         if not passages:
             text = say("nothing_found", language)
             await reply.append(text)
@@ -200,11 +209,12 @@ class AnsweringService:
             question, language, passages, history, self._model, self._settings.prompt_token_budget
         )
         try:
-            finished = await consume_within(
-                self._model.stream(prompt.messages, sampling),
-                reply.append,
-                self._settings.max_generation_seconds,
-            )
+            async with self._queue.turn(QUESTION, on_wait):
+                finished = await consume_within(
+                    self._model.stream(prompt.messages, sampling),
+                    reply.append,
+                    self._settings.max_generation_seconds,
+                )
         except Exception:
             if reply.messages:
                 # Leave what was shown without the "still writing" cursor; the error

@@ -28,7 +28,7 @@ from core.models import Attachment, Exchange, IncomingMessage, MessageRef, Sampl
 from core.ports import ChatClient, ConversationStore, HandledMessages, ProgressReporter
 from core.progress import ChatProgress
 from core.rate_limit import QuestionRateLimiter, RateLimits
-from core.streaming import StreamingReply
+from core.streaming import CURSOR, StreamingReply
 
 log = logging.getLogger("ragbot.bot")
 
@@ -211,10 +211,18 @@ class Bot:
     async def _answer(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         key = self._key(message)
         question = message.text.strip()
+        # Shown at once, before retrieval: the streamed answer replaces it.
+        placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
         history = await self._conversations.history(key, self._answering.settings.history_turns)
         passages = await self._answering.retrieve(message.channel, question, history)
-        reply = self._reply_stream(message, chat)
-        answer = await self._answering.generate(question, language, passages, history, reply)
+        reply = self._reply_stream(message, chat, existing=[placeholder])
+
+        async def show_queue(ahead: int) -> None:
+            await chat.edit(placeholder, say("queued", language, ahead=ahead) + CURSOR)
+
+        answer = await self._answering.generate(
+            question, language, passages, history, reply, on_wait=show_queue
+        )
         await self._conversations.record(key, Exchange(question, answer.text))
         await self._conversations.set_last_answer(
             key, LastAnswer(question, language, passages, history, reply.messages)

@@ -140,6 +140,10 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "That is a lot of questions at once: please ask again in {seconds} s.",
         KOREAN: "질문이 너무 많습니다. {seconds}초 뒤에 다시 물어봐 주세요.",
     },
+    "queued": {
+        ENGLISH: "Waiting for the model: {ahead} question(s) ahead of yours.",
+        KOREAN: "모델을 기다리는 중입니다: 앞에 질문 {ahead}개가 있습니다.",
+    },
     "not_stated": {
         ENGLISH: "The sources I found are related but do not say that. I looked at: {looked}.",
         KOREAN: "찾은 자료가 관련은 있지만 그 내용은 나와 있지 않습니다. 살펴본 자료: {looked}.",

@@ -48,8 +48,9 @@ async def test_edits_of_a_streamed_answer_are_throttled_to_the_platform_rate(
 
     await harness.say("When was the Glimmerstone Tower built?")
 
-    # The fake clock never moves: one post for the first piece, one edit for the final text.
-    assert harness.chat.count("edit") - edits_before == 1
+    # The fake clock never moves: the placeholder is posted, then one edit shows the first
+    # piece and one the final text.
+    assert harness.chat.count("edit") - edits_before == 2
 
 
 async def test_uncited_answer_lists_the_passages_whose_names_and_numbers_it_repeats(
