@@ -95,6 +95,7 @@ bench: $(TEST_STAMP)
 	$(PY) bench/embedder_bench.py
 	$(PY) bench/retrieval_bench.py
 	LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) bench/llm_bench.py
+	$(PY) bench/concurrency_bench.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:

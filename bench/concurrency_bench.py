@@ -29,7 +29,7 @@ from core.models import Attachment, Author, ChannelRef, IncomingMessage, Message
 from core.streaming import CURSOR
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+MODEL = ROOT / "models" / "qwen2.5-coder-0.5b-instruct.gguf"
 USER = Author("bench", "Bench", is_admin=True)
 FACTS = [
     (

@@ -6,10 +6,11 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import ColumnElement, Connection, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -28,6 +29,7 @@ from core.models import ChannelRef, Exchange, Source, SourceKind
 log = logging.getLogger("ragbot.sql_state")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def sqlite_url(path: Path) -> str:
@@ -49,6 +51,7 @@ class SqlState:
         self._engine: AsyncEngine | None = None
         self._ready = asyncio.Lock()
         self._retention = handled_retention
+        self._pruned_at: datetime | None = None
 
     async def _open(self) -> AsyncEngine:
         async with self._ready:
@@ -58,6 +61,8 @@ class SqlState:
                     if database and database != ":memory:":
                         Path(database).parent.mkdir(parents=True, exist_ok=True)
                 engine = create_async_engine(self._url)
+                if engine.dialect.name == "sqlite":
+                    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
                 async with engine.begin() as connection:
                     await connection.run_sync(_upgrade)
                 self._engine = engine
@@ -186,10 +191,12 @@ class SqlState:
                 )
         except IntegrityError:
             return False
-        async with engine.begin() as connection:
+        if self._pruned_at is None or now - self._pruned_at > PRUNE_EVERY:
             # Platforms retry within minutes; ids older than the retention are let go.
-            expired = handled_messages.c.handled_at < now - self._retention
-            await connection.execute(delete(handled_messages).where(expired))
+            self._pruned_at = now
+            async with engine.begin() as connection:
+                expired = handled_messages.c.handled_at < now - self._retention
+                await connection.execute(delete(handled_messages).where(expired))
         return True
 
     async def channel_settings(self, channel: ChannelRef) -> dict[str, str]:
@@ -292,6 +299,15 @@ class SqlState:
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
+
+
+def _sqlite_pragmas(connection: Any, _record: object) -> None:
+    # WAL: readers never wait for a writer, and a commit costs no full sync; the question
+    # path writes a handled id per message.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _upgrade(connection: Connection) -> None:
