@@ -109,22 +109,20 @@ class LlamaIndexDocumentReader:
         name = source.title or Path(path).name
         data = Path(path).read_bytes()
         if not data.strip():
-            raise UserFacingError(f"{name} is empty: nothing to index.")
+            raise UserFacingError("file_empty", name=name)
         kind = _KINDS.get(Path(path).suffix.lower()) or _sniff(data[:_SNIFF_BYTES])
         if kind is None:
-            raise UserFacingError(
-                f"I can't index {name}: I read text, Markdown, PDF, HTML and JSON files."
-            )
+            raise UserFacingError("doc_unsupported", name=name)
         if kind == "pdf":
             documents = _pdf_documents(data, name)
         else:
             text = _decode(data, name)
             if not text.strip():
-                raise UserFacingError(f"{name} is empty: nothing to index.")
+                raise UserFacingError("file_empty", name=name)
             documents = _TEXT_READERS[kind](text, name)
         documents = [doc for doc in documents if doc.text.strip()]
         if not documents:
-            raise UserFacingError(f"{name} has no text to index.")
+            raise UserFacingError("doc_no_text", name=name)
         return self._split(documents, source)
 
     def _split(self, documents: list[Document], source: Source) -> list[Chunk]:
@@ -169,10 +167,10 @@ def _decode(data: bytes, name: str) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise UserFacingError(_undecodable(name)) from None
+            raise UserFacingError("doc_undecodable", name=name) from None
         return _clean(text)
     if b"\x00" in data[:_SNIFF_BYTES]:
-        raise UserFacingError(f"{name} is not a text file: it holds binary data.")
+        raise UserFacingError("doc_binary", name=name)
     try:
         return _clean(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -181,17 +179,13 @@ def _decode(data: bytes, name: str) -> str:
         # CP949 is a superset of EUC-KR, so it reads both legacy Korean encodings.
         text = data.decode("cp949")
     except UnicodeDecodeError:
-        raise UserFacingError(_undecodable(name)) from None
+        raise UserFacingError("doc_undecodable", name=name) from None
     # Other 8-bit encodings (Latin-1, CP1252) may decode as CP949 by chance: accept the
     # result only when it reads as Korean.
     foreign = [char for char in text if ord(char) > 127]
     if len(_HANGUL.findall(text)) < len(foreign) / 2:
-        raise UserFacingError(_undecodable(name))
+        raise UserFacingError("doc_undecodable", name=name)
     return _clean(text)
-
-
-def _undecodable(name: str) -> str:
-    return f"I can't read the text in {name}: save it as UTF-8 and share it again."
 
 
 def _clean(text: str) -> str:
@@ -261,9 +255,9 @@ def _json_documents(text: str, name: str) -> list[Document]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise UserFacingError(f"{name} is not valid JSON (line {error.lineno}).") from None
+        raise UserFacingError("doc_bad_json", name=name, line=error.lineno) from None
     except RecursionError:
-        raise UserFacingError(f"{name} is nested too deeply to read.") from None
+        raise UserFacingError("doc_json_too_deep", name=name) from None
     return [Document(text="\n".join(_flatten_json(data)))]
 
 
@@ -302,13 +296,13 @@ def _pdf_documents(data: bytes, name: str) -> list[Document]:
         pdf = pypdf.PdfReader(io.BytesIO(data))
         pages = list(pdf.pages)
     except pypdf.errors.FileNotDecryptedError:
-        raise UserFacingError(_password_protected(name)) from None
+        raise UserFacingError("pdf_password", name=name) from None
     except Exception as error:
         # pypdf reports a damaged file with many exception types (struct, key, value errors).
         log.info("unreadable PDF %s: %r", name, error)
-        raise UserFacingError(_damaged(name)) from None
+        raise UserFacingError("pdf_damaged", name=name) from None
     if not pages:
-        raise UserFacingError(_damaged(name))
+        raise UserFacingError("pdf_damaged", name=name)
     documents = []
     failed = 0
     # One document per page; the 1-based position is the page number (a page label may be a
@@ -317,10 +311,10 @@ def _pdf_documents(data: bytes, name: str) -> list[Document]:
         try:
             text = _clean(page.extract_text())
         except pypdf.errors.FileNotDecryptedError:
-            raise UserFacingError(_password_protected(name)) from None
+            raise UserFacingError("pdf_password", name=name) from None
         except pypdf.errors.DependencyError as error:
             log.warning("cannot decrypt %s: %s", name, error)
-            raise UserFacingError(f"{name} is encrypted in a way I can't open.") from None
+            raise UserFacingError("pdf_encrypted", name=name) from None
         except Exception as error:
             # One broken page should not cost the rest of the document.
             log.info("unreadable page %d of %s: %r", number, name, error)
@@ -339,18 +333,8 @@ def _pdf_documents(data: bytes, name: str) -> list[Document]:
     if documents:
         return documents
     if failed:
-        raise UserFacingError(_damaged(name))
-    raise UserFacingError(
-        f"{name} has no text I can read: it looks like a scanned PDF (images only)."
-    )
-
-
-def _password_protected(name: str) -> str:
-    return f"{name} is password-protected: share a copy without a password."
-
-
-def _damaged(name: str) -> str:
-    return f"{name} looks damaged: I couldn't open it as a PDF."
+        raise UserFacingError("pdf_damaged", name=name)
+    raise UserFacingError("pdf_scanned", name=name)
 
 
 def _split_sentences(text: str) -> list[str]:

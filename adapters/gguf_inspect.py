@@ -91,12 +91,10 @@ def read_gguf_info(path: Path) -> GgufInfo:
     try:
         with path.open("rb") as handle:
             if handle.read(4) != GGUF_MAGIC:
-                raise UserFacingError(f"{path} is not a GGUF model file.")
+                raise UserFacingError("gguf_not_gguf", path=path)
             version = int(_unpack(handle, "I"))
             if version < 2:
-                raise UserFacingError(
-                    f"{path} is GGUF version {version}; version 2 or later is needed."
-                )
+                raise UserFacingError("gguf_too_old", path=path, version=version)
             _unpack(handle, "Q")  # tensor count
             pairs = int(_unpack(handle, "Q"))
             for _ in range(pairs):
@@ -107,9 +105,9 @@ def read_gguf_info(path: Path) -> GgufInfo:
                 if all(name in found for name in WANTED[:2]) and "general.name" in found:
                     break
     except OSError as error:
-        raise UserFacingError(f"Cannot read the model file {path}: {error.strerror}.") from error
+        raise UserFacingError("gguf_unreadable", path=path, error=error.strerror) from error
     except (ValueError, struct.error) as error:
-        raise UserFacingError(f"{path} is a damaged GGUF file ({error}).") from error
+        raise UserFacingError("gguf_damaged", path=path, error=error) from error
     return GgufInfo(
         architecture=found.get("general.architecture", "unknown"),
         tokenizer_model=found.get("tokenizer.ggml.model", "unknown"),

@@ -79,10 +79,7 @@ def _load(config: CTransformersConfig) -> _Loaded:
     with _models_lock:
         if key not in _models:
             if not config.model_path.is_file():
-                raise UserFacingError(
-                    f"The model file {config.model_path} is missing. Run `make model` "
-                    "or set llm.model_path."
-                )
+                raise UserFacingError("model_missing", path=config.model_path)
             from ctransformers import AutoModelForCausalLM
 
             log.info("loading %s (context %d)", config.model_path, config.context_length)
@@ -100,8 +97,7 @@ def _load(config: CTransformersConfig) -> _Loaded:
                 )
             except (RuntimeError, ValueError, OSError) as error:
                 raise UserFacingError(
-                    f"The model file {config.model_path} could not be loaded ({error}). "
-                    "ctransformers reads LLaMA-architecture GGUF files; check llm.model_path."
+                    "model_unloadable", path=config.model_path, error=error
                 ) from error
             _models[key] = _Loaded(model=model, lock=threading.Lock())
         return _models[key]
@@ -218,11 +214,7 @@ def _generate(model: Any, prompt: list[int], draw: _Draw, stops: Sequence[str]) 
     """Yield the reply one token at a time ("" when a token shows nothing yet)."""
     room = model.context_length - len(prompt)
     if room <= 0:
-        raise UserFacingError(
-            f"The question and its context take {len(prompt)} tokens, more than the model "
-            f"reads at once ({model.context_length}). Ask a shorter question, or raise "
-            "llm.context_length."
-        )
+        raise UserFacingError("prompt_too_long", tokens=len(prompt), limit=model.context_length)
     budget = min(draw.max_new_tokens, room)
     # This llama.cpp reads top_k <= 0 as 1 (greedy), not as "no limit".
     top_k = draw.top_k if draw.top_k > 0 else model.vocab_size

@@ -49,10 +49,7 @@ def _load(config: LlamaCppConfig) -> _Loaded:
     with _models_lock:
         if key not in _models:
             if not config.model_path.is_file():
-                raise UserFacingError(
-                    f"The model file {config.model_path} is missing. Run `make model` "
-                    "or set llm.model_path."
-                )
+                raise UserFacingError("model_missing", path=config.model_path)
             from llama_cpp import Llama
 
             log.info("loading %s (n_ctx=%d)", config.model_path, config.context_length)

@@ -112,10 +112,7 @@ class OpenAICompatibleModel:
         try:
             listed = [str(entry.get("id")) for entry in json.loads(body).get("data", [])]
         except (ValueError, AttributeError, TypeError) as error:
-            raise UserFacingError(
-                f"{self._shown_url}/models did not answer like an OpenAI-compatible server. "
-                "Check llm.openai.base_url (it usually ends in /v1)."
-            ) from error
+            raise UserFacingError("server_not_openai_models", url=self._shown_url) from error
         if self._config.model not in listed:
             # llama_cpp.server answers any model name with its default model; others refuse.
             log.warning(
@@ -231,8 +228,7 @@ class OpenAICompatibleModel:
                 raise self._not_openai()
             if "error" in event or event.get("object") == "error":  # OpenAI's shape, vLLM's
                 raise UserFacingError(
-                    f"The model server at {self._shown_url} stopped with an error: "
-                    f"{_error_text(event) or 'no details'}."
+                    "server_failed", url=self._shown_url, detail=_error_text(event) or "-"
                 )
             choices = event.get("choices") or []
             if not choices or not isinstance(choices[0], dict):
@@ -248,17 +244,10 @@ class OpenAICompatibleModel:
             return
         if not produced:
             # llama_cpp.server sends 200 and then nothing when the prompt overflows n_ctx.
-            raise UserFacingError(
-                f"The model server at {self._shown_url} sent no answer; the question may not "
-                "fit its context. Check the server's log, or make llm.openai.context_length "
-                "match the server's context size."
-            )
+            raise UserFacingError("server_no_answer", url=self._shown_url)
         # llama_cpp.server ends a stream early, with [DONE] but no finish_reason, when
         # another request arrives while interrupt_requests is on (its default).
-        raise UserFacingError(
-            f"The model server at {self._shown_url} cut this answer short; ask again. "
-            "If it is llama_cpp.server, start it with --interrupt_requests false."
-        )
+        raise UserFacingError("server_cut_short", url=self._shown_url)
 
     def _whole_answer(self, body: bytes) -> str:
         try:
@@ -290,10 +279,7 @@ class OpenAICompatibleModel:
                 log.info("%s dropped a kept-alive connection; sending again", self._shown_url)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 if attempt >= retries:
-                    raise UserFacingError(
-                        f"The model server at {self._shown_url} is not answering. "
-                        "Check llm.openai.base_url or start the server."
-                    ) from error
+                    raise UserFacingError("server_down", url=self._shown_url) from error
                 delay = self._config.retry_backoff * 2**attempt
                 attempt += 1
                 log.warning(
@@ -306,10 +292,7 @@ class OpenAICompatibleModel:
                 )
                 await asyncio.sleep(delay)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
-                raise UserFacingError(
-                    f"llm.openai.base_url ({self._shown_url}) is not an http:// or https:// "
-                    "address; set it to the server's URL, e.g. http://127.0.0.1:8000/v1."
-                ) from error
+                raise UserFacingError("server_bad_url", url=self._shown_url) from error
             except httpx.TimeoutException as error:
                 raise self._slow() from error
             except httpx.TransportError as error:
@@ -321,18 +304,17 @@ class OpenAICompatibleModel:
             return
         detail = _error_text(_json_or_none(await response.aread()))
         status = f"{response.status_code} {response.reason_phrase}".strip()
-        hint = {
-            401: " Check llm.openai.api_key.",
-            403: " Check llm.openai.api_key.",
-            404: " Check llm.openai.base_url (it usually ends in /v1) and llm.openai.model.",
-            429: " Try again in a moment.",
+        key = {
+            401: "server_status_key",
+            403: "server_status_key",
+            404: "server_status_missing",
+            429: "server_status_later",
         }.get(
-            response.status_code, " Try again in a moment." if response.status_code >= 500 else ""
+            response.status_code,
+            "server_status_later" if response.status_code >= 500 else "server_status",
         )
         reason = f": {detail}" if detail else ""
-        raise UserFacingError(
-            f"The model server at {self._shown_url} answered {status}{reason}.{hint}"
-        )
+        raise UserFacingError(key, url=self._shown_url, status=status, reason=reason)
 
     async def _count_on_server(self, text: str) -> int | None:
         """Count with the server's tokenizer; None when it has none or cannot be asked now."""
@@ -401,22 +383,14 @@ class OpenAICompatibleModel:
 
     def _slow(self) -> UserFacingError:
         return UserFacingError(
-            f"The model server at {self._shown_url} took more than "
-            f"{self._config.read_timeout:g} s to answer; try again, or raise "
-            "llm.openai.read_timeout."
+            "server_timeout", url=self._shown_url, seconds=self._config.read_timeout
         )
 
     def _broken(self) -> UserFacingError:
-        return UserFacingError(
-            f"The model server at {self._shown_url} closed the connection before the answer "
-            "was complete; try again."
-        )
+        return UserFacingError("server_closed", url=self._shown_url)
 
     def _not_openai(self) -> UserFacingError:
-        return UserFacingError(
-            f"The model server at {self._shown_url} did not answer like an OpenAI-compatible "
-            "server. Check llm.openai.base_url (it usually ends in /v1)."
-        )
+        return UserFacingError("server_not_openai", url=self._shown_url)
 
 
 def _estimate_tokens(text: str) -> int:

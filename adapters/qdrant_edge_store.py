@@ -55,11 +55,6 @@ log = logging.getLogger("ragbot.qdrant_edge")
 
 T = TypeVar("T")
 
-LOCKED_MESSAGE = (
-    "The index for this channel is open in another ragbot process (is the bot running?). "
-    "Stop it or send the file to the running bot."
-)
-
 
 class QdrantEdgeStore:
     """VectorStore on Qdrant Edge shards under `data_dir`, opened lazily and kept open.
@@ -394,7 +389,7 @@ def _open_shard(open_it: Callable[[], EdgeShard]) -> EdgeShard:
     except Exception as error:
         # Edge reports a WAL locked by another process only through its message text.
         if "WouldBlock" in str(error):
-            raise UserFacingError(LOCKED_MESSAGE) from error
+            raise UserFacingError("store_locked") from error
         raise
 
 

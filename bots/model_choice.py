@@ -72,9 +72,7 @@ def choose_model(settings: Settings, download: Downloader | None = _download) ->
         return ModelChoice("openai", None, f"llm.backend = openai: {url}")
     path, notice = _model_file(settings, download)
     if not path.is_file():
-        raise UserFacingError(
-            f"The model file {path} is missing. Run `make model`, or set llm.model_path."
-        )
+        raise UserFacingError("model_missing", path=path)
     info = read_gguf_info(path)
     described = f"{path.name} is {info.architecture} with a {info.tokenizer_model} vocabulary"
     if backend == "auto":
@@ -82,10 +80,7 @@ def choose_model(settings: Settings, download: Downloader | None = _download) ->
         reason = f"auto: {described}, so {chosen}"
     else:
         if backend == "ctransformers" and not info.is_llama2_format:
-            raise UserFacingError(
-                f"ctransformers cannot load {path.name} ({described}); "
-                "set llm.backend to auto or llama-cpp."
-            )
+            raise UserFacingError("model_wrong_backend", name=path.name, described=described)
         chosen, reason = backend, f"llm.backend = {backend} ({described})"
     log.info("model: %s", reason)
     return ModelChoice(chosen, path, reason, notice)

@@ -93,6 +93,7 @@ class Bot:
             _replier(message, chat),
             lambda reference: say("apology", language, ref=reference),
             context=f"message {message.message_id} in {message.channel}",
+            language=language,
         )
 
     async def _first_time(self, message: IncomingMessage) -> bool:
@@ -120,6 +121,7 @@ class Bot:
             _replier(message, chat),
             lambda reference: say("apology", language, ref=reference),
             context=f"indexing for message {message.message_id} in {message.channel}",
+            language=language,
         )
         return refused
 
@@ -232,7 +234,7 @@ class Bot:
         key = self._key(message)
         last = await self._conversations.last_answer(key)
         if last is None:
-            raise UserFacingError(say("again_nothing", language))
+            raise UserFacingError("again_nothing")
         reply = self._reply_stream(message, chat, existing=last.messages)
         last.regenerations += 1
         # A new seed for every regeneration, the same in every run: a redo differs from the
@@ -288,7 +290,7 @@ class Bot:
                 failed = entry.with_status(SourceStatus.FAILED, reason=error.message)
                 await catalog.record_source(message.channel, failed)
                 raise UserFacingError(
-                    say("index_failed", language, title=attachment.name, reason=error.message)
+                    "index_failed", title=attachment.name, reason=error.text(language)
                 ) from error
             except Exception:
                 failed = entry.with_status(SourceStatus.FAILED, reason="internal error")
@@ -308,4 +310,5 @@ class Bot:
             reply,
             lambda reference: say("apology", language, ref=reference),
             context=f"indexing {attachment.name} in {message.channel}",
+            language=language,
         )

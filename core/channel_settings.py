@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from core.errors import UserFacingError
-from core.messages import say
 from core.models import ChannelRef
 from core.ports import ChannelSettingsStore
 
@@ -63,16 +62,14 @@ class ChannelSettingsService:
 def _with(settings: ChannelSettings, name: str, value: str, language: str) -> ChannelSettings:
     names = [field.name for field in fields(settings)]
     if name not in names:
-        raise UserFacingError(say("setting_unknown", language, name=name, names=", ".join(names)))
+        raise UserFacingError("setting_unknown", name=name, names=", ".join(names))
     word = value.strip().casefold()
     if name == "answer_language":
         if word not in LANGUAGES:
-            raise UserFacingError(
-                say("setting_bad_value", language, name=name, values=", ".join(LANGUAGES))
-            )
+            raise UserFacingError("setting_bad_value", name=name, values=", ".join(LANGUAGES))
         return replace(settings, answer_language=word)
     if word not in (*_TRUE, *_FALSE):
-        raise UserFacingError(say("setting_bad_value", language, name=name, values="on, off"))
+        raise UserFacingError("setting_bad_value", name=name, values="on, off")
     if name == "auto_index":
         return replace(settings, auto_index=word in _TRUE)
     return replace(settings, summaries=word in _TRUE)

@@ -6,15 +6,29 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 
+from core.language import ENGLISH
+from core.messages import say
+
 log = logging.getLogger("ragbot.errors")
 
 
 class UserFacingError(Exception):
-    """An error whose message is written for the person in the chat; shown as is."""
+    """An error written for the person in the chat: a phrase of core/messages.py and its
+    values, shown in the language of the conversation (English in logs)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.text(ENGLISH))
+
+    def text(self, language: str = ENGLISH) -> str:
+        """The sentence in `language`."""
+        return say(self.key, language, **self.values)
+
+    @property
+    def message(self) -> str:
+        """The sentence in English."""
+        return self.text(ENGLISH)
 
 
 def new_reference_id() -> str:
@@ -27,8 +41,9 @@ async def run_guarded(
     reply: Callable[[str], Awaitable[object]],
     apology: Callable[[str], str],
     context: str,
+    language: str = ENGLISH,
 ) -> bool:
-    """Await `work`; show a UserFacingError as written, log anything else and apologise.
+    """Await `work`; show a UserFacingError in `language`, log anything else and apologise.
 
     Returns True when the work finished without an error.
     """
@@ -37,7 +52,7 @@ async def run_guarded(
         return True
     except UserFacingError as error:
         log.info("%s: %s", context, error.message)
-        await _reply_safely(reply, error.message)
+        await _reply_safely(reply, error.text(language))
     except Exception:
         reference = new_reference_id()
         log.exception("%s failed [ref %s]", context, reference)

@@ -107,19 +107,21 @@ class IngestionService:
 
     def _checked_path(self, attachment: Attachment) -> str:
         if not attachment.path:
-            raise UserFacingError(f"I could not get the file {attachment.name}.")
+            raise UserFacingError("file_unavailable", name=attachment.name)
         path = attachment.path
         if not os.path.exists(path):
-            raise UserFacingError(f"There is no file at {path}.")
+            raise UserFacingError("file_missing", path=path)
         if os.path.isdir(path):
-            raise UserFacingError(f"{attachment.name} is a folder; index the files in it.")
+            raise UserFacingError("file_is_folder", name=attachment.name)
         size = os.path.getsize(path)
         if size == 0:
-            raise UserFacingError(f"{attachment.name} is empty: nothing to index.")
+            raise UserFacingError("file_empty", name=attachment.name)
         if size > self._settings.max_file_bytes:
             raise UserFacingError(
-                f"{attachment.name} is {_megabytes(size)}; the limit is "
-                f"{_megabytes(self._settings.max_file_bytes)} (ingest.max_file_mb)."
+                "file_too_big",
+                name=attachment.name,
+                size=_megabytes(size),
+                limit=_megabytes(self._settings.max_file_bytes),
             )
         return path
 
@@ -134,7 +136,7 @@ class IngestionService:
             for chunk in await self._reader.read(path, source)
         ]
         if not chunks:
-            raise UserFacingError(f"{attachment.name} holds no text I can index.")
+            raise UserFacingError("file_no_text", name=attachment.name)
         points = await embed_chunks(self._embeddings, chunks, self._settings.embed_batch_size)
         collection = collection_name(channel, CollectionPurpose.DOCUMENTS, self._embeddings.key)
         # Embed, write over the old copy (a chunk keeps its point id), then delete the old

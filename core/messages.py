@@ -144,6 +144,158 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "Waiting for the model: {ahead} question(s) ahead of yours.",
         KOREAN: "모델을 기다리는 중입니다: 앞에 질문 {ahead}개가 있습니다.",
     },
+    "file_unavailable": {
+        ENGLISH: "I could not get the file {name}.",
+        KOREAN: "{name} 파일을 받지 못했습니다.",
+    },
+    "file_missing": {
+        ENGLISH: "There is no file at {path}.",
+        KOREAN: "{path}에 파일이 없습니다.",
+    },
+    "file_is_folder": {
+        ENGLISH: "{name} is a folder; index the files in it.",
+        KOREAN: "{name}은(는) 폴더입니다. 안의 파일을 색인하세요.",
+    },
+    "file_empty": {
+        ENGLISH: "{name} is empty: nothing to index.",
+        KOREAN: "{name} 파일이 비어 있어 색인할 내용이 없습니다.",
+    },
+    "file_too_big": {
+        ENGLISH: "{name} is {size}; the limit is {limit} (ingest.max_file_mb).",
+        KOREAN: "{name}은(는) {size}로, 한도 {limit}를 넘습니다 (ingest.max_file_mb).",
+    },
+    "file_no_text": {
+        ENGLISH: "{name} holds no text I can index.",
+        KOREAN: "{name}에는 색인할 수 있는 텍스트가 없습니다.",
+    },
+    "doc_unsupported": {
+        ENGLISH: "I can't index {name}: I read text, Markdown, PDF, HTML and JSON files.",
+        KOREAN: "{name}은(는) 색인할 수 없습니다. 텍스트, 마크다운, PDF, HTML, JSON 파일을 읽을 수 있습니다.",
+    },
+    "doc_no_text": {
+        ENGLISH: "{name} has no text to index.",
+        KOREAN: "{name}에는 색인할 텍스트가 없습니다.",
+    },
+    "doc_undecodable": {
+        ENGLISH: "I can't read the text in {name}: save it as UTF-8 and share it again.",
+        KOREAN: "{name}의 텍스트를 읽을 수 없습니다. UTF-8로 저장해 다시 공유해 주세요.",
+    },
+    "doc_binary": {
+        ENGLISH: "{name} is not a text file: it holds binary data.",
+        KOREAN: "{name}은(는) 텍스트 파일이 아닙니다. 바이너리 데이터가 들어 있습니다.",
+    },
+    "doc_bad_json": {
+        ENGLISH: "{name} is not valid JSON (line {line}).",
+        KOREAN: "{name}은(는) 올바른 JSON이 아닙니다 ({line}번째 줄).",
+    },
+    "doc_json_too_deep": {
+        ENGLISH: "{name} is nested too deeply to read.",
+        KOREAN: "{name}은(는) 너무 깊이 중첩되어 읽을 수 없습니다.",
+    },
+    "pdf_password": {
+        ENGLISH: "{name} is password-protected: share a copy without a password.",
+        KOREAN: "{name}은(는) 비밀번호로 보호되어 있습니다. 비밀번호 없는 사본을 공유해 주세요.",
+    },
+    "pdf_damaged": {
+        ENGLISH: "{name} looks damaged: I couldn't open it as a PDF.",
+        KOREAN: "{name}이(가) 손상된 것 같습니다. PDF로 열 수 없었습니다.",
+    },
+    "pdf_encrypted": {
+        ENGLISH: "{name} is encrypted in a way I can't open.",
+        KOREAN: "{name}은(는) 열 수 없는 방식으로 암호화되어 있습니다.",
+    },
+    "pdf_scanned": {
+        ENGLISH: "{name} has no text I can read: it looks like a scanned PDF (images only).",
+        KOREAN: "{name}에서 읽을 수 있는 텍스트가 없습니다. 스캔한 PDF(이미지뿐)로 보입니다.",
+    },
+    "model_missing": {
+        ENGLISH: "The model file {path} is missing. Run `make model`, or set llm.model_path.",
+        KOREAN: "모델 파일 {path}이(가) 없습니다. `make model`을 실행하거나 llm.model_path를 설정하세요.",
+    },
+    "model_unloadable": {
+        ENGLISH: "The model file {path} could not be loaded ({error}). ctransformers reads LLaMA-architecture GGUF files; check llm.model_path.",
+        KOREAN: "모델 파일 {path}을(를) 불러오지 못했습니다 ({error}). ctransformers는 LLaMA 구조의 GGUF 파일을 읽습니다. llm.model_path를 확인하세요.",
+    },
+    "model_wrong_backend": {
+        ENGLISH: "ctransformers cannot load {name} ({described}); set llm.backend to auto or llama-cpp.",
+        KOREAN: "ctransformers로는 {name}을(를) 불러올 수 없습니다 ({described}). llm.backend를 auto나 llama-cpp로 설정하세요.",
+    },
+    "prompt_too_long": {
+        ENGLISH: "The question and its context take {tokens} tokens, more than the model reads at once ({limit}). Ask a shorter question, or raise llm.context_length.",
+        KOREAN: "질문과 참고 내용이 {tokens}토큰으로, 모델이 한 번에 읽는 양({limit})보다 많습니다. 더 짧게 물어보시거나 llm.context_length를 늘리세요.",
+    },
+    "server_not_openai_models": {
+        ENGLISH: "{url}/models did not answer like an OpenAI-compatible server. Check llm.openai.base_url (it usually ends in /v1).",
+        KOREAN: "{url}/models가 OpenAI 호환 서버처럼 응답하지 않았습니다. llm.openai.base_url을 확인하세요 (보통 /v1로 끝납니다).",
+    },
+    "server_not_openai": {
+        ENGLISH: "The model server at {url} did not answer like an OpenAI-compatible server. Check llm.openai.base_url (it usually ends in /v1).",
+        KOREAN: "{url}의 모델 서버가 OpenAI 호환 서버처럼 응답하지 않았습니다. llm.openai.base_url을 확인하세요 (보통 /v1로 끝납니다).",
+    },
+    "server_failed": {
+        ENGLISH: "The model server at {url} stopped with an error: {detail}.",
+        KOREAN: "{url}의 모델 서버가 오류로 멈췄습니다: {detail}.",
+    },
+    "server_no_answer": {
+        ENGLISH: "The model server at {url} sent no answer; the question may not fit its context. Check the server's log, or make llm.openai.context_length match the server's context size.",
+        KOREAN: "{url}의 모델 서버가 답을 보내지 않았습니다. 질문이 서버의 컨텍스트에 맞지 않을 수 있습니다. 서버 로그를 확인하거나 llm.openai.context_length를 서버의 컨텍스트 크기에 맞추세요.",
+    },
+    "server_cut_short": {
+        ENGLISH: "The model server at {url} cut this answer short; ask again. If it is llama_cpp.server, start it with --interrupt_requests false.",
+        KOREAN: "{url}의 모델 서버가 답변을 중간에 끊었습니다. 다시 물어봐 주세요. llama_cpp.server라면 --interrupt_requests false로 시작하세요.",
+    },
+    "server_down": {
+        ENGLISH: "The model server at {url} is not answering. Check llm.openai.base_url or start the server.",
+        KOREAN: "{url}의 모델 서버가 응답하지 않습니다. llm.openai.base_url을 확인하거나 서버를 시작하세요.",
+    },
+    "server_bad_url": {
+        ENGLISH: "llm.openai.base_url ({url}) is not an http:// or https:// address; set it to the server's URL, e.g. http://127.0.0.1:8000/v1.",
+        KOREAN: "llm.openai.base_url({url})이 http:// 또는 https:// 주소가 아닙니다. 서버 URL로 설정하세요 (예: http://127.0.0.1:8000/v1).",
+    },
+    "server_status": {
+        ENGLISH: "The model server at {url} answered {status}{reason}.",
+        KOREAN: "{url}의 모델 서버가 {status}{reason}(으)로 응답했습니다.",
+    },
+    "server_status_key": {
+        ENGLISH: "The model server at {url} answered {status}{reason}. Check llm.openai.api_key.",
+        KOREAN: "{url}의 모델 서버가 {status}{reason}(으)로 응답했습니다. llm.openai.api_key를 확인하세요.",
+    },
+    "server_status_missing": {
+        ENGLISH: "The model server at {url} answered {status}{reason}. Check llm.openai.base_url (it usually ends in /v1) and llm.openai.model.",
+        KOREAN: "{url}의 모델 서버가 {status}{reason}(으)로 응답했습니다. llm.openai.base_url(보통 /v1로 끝남)과 llm.openai.model을 확인하세요.",
+    },
+    "server_status_later": {
+        ENGLISH: "The model server at {url} answered {status}{reason}. Try again in a moment.",
+        KOREAN: "{url}의 모델 서버가 {status}{reason}(으)로 응답했습니다. 잠시 뒤 다시 시도해 주세요.",
+    },
+    "server_timeout": {
+        ENGLISH: "The model server at {url} took more than {seconds:g} s to answer; try again, or raise llm.openai.read_timeout.",
+        KOREAN: "{url}의 모델 서버가 {seconds:g}초 안에 답하지 않았습니다. 다시 시도하거나 llm.openai.read_timeout을 늘리세요.",
+    },
+    "server_closed": {
+        ENGLISH: "The model server at {url} closed the connection before the answer was complete; try again.",
+        KOREAN: "{url}의 모델 서버가 답변을 마치기 전에 연결을 끊었습니다. 다시 시도해 주세요.",
+    },
+    "store_locked": {
+        ENGLISH: "The index for this channel is open in another ragbot process (is the bot running?). Stop it or send the file to the running bot.",
+        KOREAN: "이 채널의 색인이 다른 ragbot 프로세스에서 열려 있습니다 (봇이 실행 중인가요?). 그 프로세스를 멈추거나 실행 중인 봇에 파일을 보내세요.",
+    },
+    "gguf_not_gguf": {
+        ENGLISH: "{path} is not a GGUF model file.",
+        KOREAN: "{path}은(는) GGUF 모델 파일이 아닙니다.",
+    },
+    "gguf_too_old": {
+        ENGLISH: "{path} is GGUF version {version}; version 2 or later is needed.",
+        KOREAN: "{path}은(는) GGUF 버전 {version}입니다. 버전 2 이상이 필요합니다.",
+    },
+    "gguf_unreadable": {
+        ENGLISH: "Cannot read the model file {path}: {error}.",
+        KOREAN: "모델 파일 {path}을(를) 읽을 수 없습니다: {error}.",
+    },
+    "gguf_damaged": {
+        ENGLISH: "{path} is a damaged GGUF file ({error}).",
+        KOREAN: "{path}은(는) 손상된 GGUF 파일입니다 ({error}).",
+    },
     "not_stated": {
         ENGLISH: "The sources I found are related but do not say that. I looked at: {looked}.",
         KOREAN: "찾은 자료가 관련은 있지만 그 내용은 나와 있지 않습니다. 살펴본 자료: {looked}.",

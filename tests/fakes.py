@@ -284,7 +284,7 @@ class ParagraphReader:
     async def read(self, path: str, source: Source) -> list[Chunk]:
         data = Path(path).read_bytes()
         if b"\x00" in data:
-            raise UserFacingError(f"{Path(path).name} is not a text file.")
+            raise UserFacingError("doc_binary", name=Path(path).name)
         paragraphs = [part.strip() for part in data.decode("utf-8").split("\n\n") if part.strip()]
         return [Chunk(text, source, index) for index, text in enumerate(paragraphs)]
 

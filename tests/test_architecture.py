@@ -91,3 +91,28 @@ def test_nothing_but_bots_reads_config_and_nothing_imports_bots() -> None:
 
 def test_the_rule_checker_sees_real_imports() -> None:
     assert "core.models" in imported_modules(ROOT / "core" / "bot.py")
+
+
+def test_every_user_facing_error_is_a_phrase_in_english_and_korean() -> None:
+    # The sentence a person reads comes from core/messages.py in their language: a
+    # UserFacingError names a phrase key, never carries English text of its own.
+    from core.messages import _CATALOG
+
+    offenders = []
+    for package in ("core", "adapters", "bots"):
+        for path in python_files(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "UserFacingError"
+                ):
+                    continue
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                key = node.args[0] if node.args else None
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    if set(_CATALOG.get(key.value, {})) != {"en", "ko"}:
+                        offenders.append(f"{where}: {key.value!r} is not a phrase in en and ko")
+                elif not isinstance(key, ast.Name):
+                    offenders.append(f"{where}: not a phrase key")
+    assert offenders == []

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from adapters.console_chat import (
     RUN_ID,
     ConsoleChat,
@@ -17,10 +19,12 @@ from adapters.console_chat import (
     parse_console_line,
 )
 from bots.console import run_console
-from core.models import ChannelRef, IncomingMessage
+from core.models import ChannelRef, IncomingMessage, MessageRef
+from core.ports import ChatClient
 from core.streaming import StreamingReply
+from tests.adapters.chat_client_contract import ChatClientContract
 from tests.core.conftest import TOWER, build_harness
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, RecordingChat
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -129,3 +133,26 @@ def test_two_console_runs_never_reuse_a_message_id() -> None:
     }
 
     assert len(ids) == 2
+
+
+class TestConsoleChatContract(ChatClientContract):
+    @pytest.fixture
+    def chat(self) -> ChatClient:
+        return ConsoleChat(out=io.StringIO(), progress_out=io.StringIO())
+
+    def shown(self, chat: ChatClient, ref: MessageRef) -> str:
+        # A terminal shows what was printed: the latest text of the message is its tail.
+        assert isinstance(chat, ConsoleChat)
+        out = chat._out
+        assert isinstance(out, io.StringIO)
+        return out.getvalue().rstrip("\n")
+
+
+class TestRecordingChatContract(ChatClientContract):
+    @pytest.fixture
+    def chat(self) -> ChatClient:
+        return RecordingChat()
+
+    def shown(self, chat: ChatClient, ref: MessageRef) -> str:
+        assert isinstance(chat, RecordingChat)
+        return chat.texts[ref.message_id]

@@ -192,7 +192,8 @@ async def test_sources_lists_each_source_with_its_chunks_who_added_it_and_when(
 
     listing = harness.chat.last()
     today = datetime.now(UTC).strftime("%Y-%m-%d")
-    assert f"1. blob.dat: failed (blob.dat is not a text file.), added {today} by Mina" in listing
+    failed = "blob.dat is not a text file: it holds binary data."
+    assert f"1. blob.dat: failed ({failed}), added {today} by Mina" in listing
     assert f"2. notes.md: 1 chunks, added {today} by Mina" in listing
     assert f"3. tower.txt: 3 chunks, added {today} by Mina" in listing
 
@@ -258,7 +259,7 @@ async def test_reindexing_a_file_replaces_the_old_copy(harness: Harness) -> None
     ("name", "content", "expected"),
     [
         ("empty.txt", "", "empty.txt is empty: nothing to index."),
-        ("blob.bin", b"\x00\x01\x02binary", "blob.bin is not a text file."),
+        ("blob.bin", b"\x00\x01\x02binary", "blob.bin is not a text file: it holds binary data."),
         ("huge.txt", "x" * 2048, "huge.txt is 0.0 MB; the limit is 0.0 MB"),
     ],
 )
@@ -310,13 +311,19 @@ async def test_unexpected_error_is_logged_with_a_reference_shown_in_chat(
     assert any(match.group(1) in record.getMessage() for record in caplog.records)
 
 
-async def test_user_facing_error_is_shown_as_written(harness: Harness) -> None:
+async def test_user_facing_error_is_shown_in_the_language_of_the_question(
+    harness: Harness,
+) -> None:
     await harness.share(harness.write("tower.txt", TOWER))
-    harness.model.failure = UserFacingError("The model server is down; try again soon.")
+    harness.model.failure = UserFacingError("server_down", url="http://127.0.0.1:8000/v1")
 
     await harness.say("When was the Glimmerstone Tower built?")
-
-    assert harness.chat.last() == "The model server is down; try again soon."
+    assert harness.chat.last() == (
+        "The model server at http://127.0.0.1:8000/v1 is not answering. "
+        "Check llm.openai.base_url or start the server."
+    )
+    await harness.say("When was the Glimmerstone Tower built? 언제 지어졌는지 알려 주세요")
+    assert harness.chat.last().startswith("http://127.0.0.1:8000/v1의 모델 서버가 응답하지")
 
 
 async def test_bot_keeps_serving_after_an_error(harness: Harness) -> None:
@@ -381,7 +388,7 @@ async def test_a_runaway_generation_is_stopped_at_the_limit_and_the_bot_answers_
 
 
 async def test_a_failing_summary_does_not_fail_the_indexing(harness: Harness) -> None:
-    harness.model.failure = UserFacingError("The model server is down.")
+    harness.model.failure = UserFacingError("server_down", url="http://127.0.0.1:8000/v1")
 
     await harness.share(harness.write("tower.txt", TOWER))
 
