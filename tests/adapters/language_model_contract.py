@@ -54,3 +54,43 @@ class LanguageModelContract:
 
         # Every streamed piece carries at least one token.
         assert 0 < len(pieces) <= 5
+
+    async def test_a_reply_streams_in_several_pieces(self, language_model: LanguageModel) -> None:
+        turns = [ChatTurn("user", "Name three colours of the rainbow.")]
+
+        pieces = await collect(
+            language_model.stream(turns, Sampling(temperature=0.0, max_new_tokens=16))
+        )
+
+        assert len(pieces) >= 2 and "".join(pieces).strip()
+
+    async def test_the_reply_stops_before_a_stop_string(
+        self, language_model: LanguageModel
+    ) -> None:
+        turns = [ChatTurn("user", "Count from one to twenty in words, separated by commas.")]
+        greedy = Sampling(temperature=0.0, max_new_tokens=24)
+        whole = "".join(await collect(language_model.stream(turns, greedy)))
+        # A stop string the greedy reply holds after its first few characters.
+        start = max(4, len(whole) // 3)
+        stop = whole[start : start + 3]
+        assert len(stop.strip()) >= 2, f"reply too short to test stop strings: {whole!r}"
+
+        stopped = "".join(await collect(language_model.stream(turns, greedy, stop=[stop])))
+
+        assert stop not in stopped
+        assert whole.startswith(stopped.rstrip()[: max(len(stopped.rstrip()) - 1, 0)])
+        assert len(stopped) < len(whole)
+
+    async def test_a_stream_closed_early_leaves_the_model_ready_for_the_next(
+        self, language_model: LanguageModel
+    ) -> None:
+        turns = [ChatTurn("user", "Count from one to one hundred in words.")]
+        stream = language_model.stream(turns, Sampling(temperature=0.0, max_new_tokens=64))
+        assert await anext(stream)
+        await stream.aclose()  # type: ignore[attr-defined]
+
+        after = await collect(
+            language_model.stream(turns, Sampling(temperature=0.0, max_new_tokens=4))
+        )
+
+        assert after
