@@ -16,21 +16,41 @@ from core.channel_settings import (
     ChannelSettingsService,
     MemoryChannelSettingsStore,
 )
-from core.commands import CommandContext, UnknownCommand, parse_command
+from core.commands import RESET_ACTION, CommandContext, UnknownCommand, parse_command
 from core.conversation import ConversationKey, HandledIds, LastAnswer
 from core.errors import UserFacingError, run_guarded
 from core.ingestion import IngestionService
-from core.language import detect_language
+from core.language import ENGLISH, detect_language
 from core.library import ChannelLibrary
 from core.messages import say
 from core.migration import CollectionMigrator
-from core.models import Attachment, Exchange, IncomingMessage, MessageRef, Sampling
-from core.ports import ChatClient, ConversationStore, HandledMessages, ProgressReporter
+from core.models import (
+    Attachment,
+    Button,
+    Exchange,
+    IncomingAction,
+    IncomingMessage,
+    MessageRef,
+    Sampling,
+)
+from core.ports import (
+    ButtonsCapable,
+    ChatClient,
+    ConversationStore,
+    EphemeralReplies,
+    HandledMessages,
+    ProgressReporter,
+    WorkingSignal,
+)
 from core.progress import ChatProgress
 from core.rate_limit import QuestionRateLimiter, RateLimits
 from core.streaming import CURSOR, StreamingReply
 
 log = logging.getLogger("ragbot.bot")
+
+ACTION_REGENERATE = "regenerate"
+ACTION_FEEDBACK = "feedback"
+ACTION_RESET = RESET_ACTION
 
 
 def _replier(message: IncomingMessage, chat: ChatClient) -> Callable[[str], Awaitable[MessageRef]]:
@@ -156,6 +176,7 @@ class Bot:
                 reply=reply,
                 regenerate=lambda: self._again(message, chat, language),
                 settings=self._channel_settings,
+                chat=chat,
             )
             await command.handler(context, argument)
             return
@@ -213,6 +234,8 @@ class Bot:
     async def _answer(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         key = self._key(message)
         question = message.text.strip()
+        if isinstance(chat, WorkingSignal):
+            await chat.working(message)
         # Shown at once, before retrieval: the streamed answer replaces it.
         placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
         history = await self._conversations.history(key, self._answering.settings.history_turns)
@@ -226,16 +249,113 @@ class Bot:
             question, language, passages, history, reply, on_wait=show_queue
         )
         await self._conversations.record(key, Exchange(question, answer.text))
-        await self._conversations.set_last_answer(
-            key, LastAnswer(question, language, passages, history, reply.messages)
+        last = LastAnswer(question, language, passages, history, reply.messages)
+        await self._conversations.set_last_answer(key, last)
+        await self._offer_buttons(chat, last, answer.found)
+
+    async def _offer_buttons(self, chat: ChatClient, last: LastAnswer, found: bool) -> None:
+        """Regenerate and feedback buttons under an answer, where the platform has them."""
+        if not isinstance(chat, ButtonsCapable) or not last.messages or not found:
+            return
+        first = last.messages[0].message_id
+        language = last.language
+        await chat.set_buttons(
+            last.messages[-1],
+            [
+                Button(say("button_regenerate", language), ACTION_REGENERATE, first),
+                Button(say("button_helpful", language), ACTION_FEEDBACK, f"up:{first}"),
+                Button(say("button_unhelpful", language), ACTION_FEEDBACK, f"down:{first}"),
+            ],
         )
+
+    async def handle_action(self, action: IncomingAction, chat: ChatClient) -> None:
+        """Handle a click on one of the bot's buttons; never raises. A repeated click
+        delivery (the same action id) is dropped."""
+        if action.action_id:
+            try:
+                first = await self._handled.first_time(action.channel, action.action_id)
+            except Exception:
+                log.exception("could not check action %s for a repeat", action.action_id)
+                first = True
+            if not first:
+                return
+        preferences = await self._channel_settings.get(action.channel)
+        language = ENGLISH if preferences.answer_language == "auto" else preferences.answer_language
+
+        async def reply(text: str) -> MessageRef:
+            if isinstance(chat, EphemeralReplies):
+                await chat.post_ephemeral(
+                    action.channel, action.author.id, text, action.message.thread_id
+                )
+                return action.message
+            return await chat.post(action.channel, text, action.message.thread_id)
+
+        await run_guarded(
+            self._act(action, chat, reply, language),
+            reply,
+            lambda reference: say("apology", language, ref=reference),
+            context=f"action {action.action} in {action.channel}",
+            language=language,
+        )
+
+    async def _act(
+        self,
+        action: IncomingAction,
+        chat: ChatClient,
+        reply: Callable[[str], Awaitable[MessageRef]],
+        language: str,
+    ) -> None:
+        if action.action == ACTION_REGENERATE:
+            found = await self._conversations.answer_at(action.channel, action.value)
+            if found is None:
+                raise UserFacingError("again_nothing")
+            key, last = found
+            latest = await self._conversations.last_answer(key)
+            is_latest = latest is not None and latest.messages == last.messages
+            await self._regenerate(key, last, chat, latest=is_latest)
+        elif action.action == ACTION_FEEDBACK:
+            verdict, _, answer_id = action.value.partition(":")
+            log.info(
+                "feedback %s on answer %s in %s by %s",
+                verdict,
+                answer_id,
+                action.channel,
+                action.author.id,
+            )
+            await reply(say("feedback_thanks", language))
+        elif action.action == ACTION_RESET:
+            if not action.author.is_admin:
+                raise UserFacingError("admin_only", command="reset")
+            removed = await self._library.reset(action.channel)
+            await self._conversations.forget_channel(action.channel)
+            await chat.post(
+                action.channel,
+                say("reset_done", language, sources=removed),
+                action.message.thread_id,
+            )
+        else:
+            log.warning("unknown action %r in %s", action.action, action.channel)
 
     async def _again(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         key = self._key(message)
         last = await self._conversations.last_answer(key)
         if last is None:
             raise UserFacingError("again_nothing")
-        reply = self._reply_stream(message, chat, existing=last.messages)
+        await self._regenerate(key, last, chat, latest=True)
+
+    async def _regenerate(
+        self, key: ConversationKey, last: LastAnswer, chat: ChatClient, latest: bool
+    ) -> None:
+        """Generate `last` again in place of its messages."""
+        channel, thread = key
+        reply = StreamingReply(
+            chat,
+            channel,
+            last.messages[0].thread_id if last.messages else thread,
+            min_interval=chat.min_edit_interval,
+            clock=self._clock,
+            existing=last.messages,
+        )
         last.regenerations += 1
         # A new seed for every regeneration, the same in every run: a redo differs from the
         # answer it replaces, and a test (or a bug report) can replay it.
@@ -244,9 +364,11 @@ class Bot:
         answer = await self._answering.generate(
             last.question, last.language, last.passages, last.history, reply, sampling
         )
-        await self._conversations.replace_latest(key, Exchange(last.question, answer.text))
+        if latest:
+            await self._conversations.replace_latest(key, Exchange(last.question, answer.text))
         last.messages = reply.messages
         await self._conversations.set_last_answer(key, last)
+        await self._offer_buttons(chat, last, answer.found)
 
     async def _index_attachments(
         self, message: IncomingMessage, chat: ChatClient, summaries: bool = True

@@ -10,11 +10,12 @@ from core.channel_settings import ChannelSettingsService
 from core.language import KOREAN
 from core.library import ChannelLibrary
 from core.messages import say
-from core.models import IncomingMessage, MessageRef
-from core.ports import ConversationStore
+from core.models import Button, IncomingMessage, MessageRef
+from core.ports import ButtonsCapable, ChatClient, ConversationStore
 
 PREFIXES = ("/", "!")
 CONFIRM = ("confirm", "확인")
+RESET_ACTION = "reset_confirm"  # the Bot's action for the confirm button
 
 
 @dataclass
@@ -28,6 +29,7 @@ class CommandContext:
     reply: Callable[[str], Awaitable[MessageRef]]
     regenerate: Callable[[], Awaitable[None]]
     settings: ChannelSettingsService
+    chat: ChatClient
 
     async def require_admin(self, command: str) -> bool:
         """Whether the author may run an admin command; if not, says so."""
@@ -141,7 +143,10 @@ async def _reset(context: CommandContext, argument: str) -> None:
     channel = context.message.channel
     if argument.casefold() not in CONFIRM:
         count = len(await context.library.sources(channel))
-        await context.reply(say("reset_confirm", context.language, sources=count))
+        asked = await context.reply(say("reset_confirm", context.language, sources=count))
+        if isinstance(context.chat, ButtonsCapable):
+            button = Button(say("button_reset", context.language), RESET_ACTION, channel.channel)
+            await context.chat.set_buttons(asked, [button])
         return
     removed = await context.library.reset(channel)
     await context.conversations.forget_channel(channel)

@@ -35,6 +35,7 @@ class Conversations:
         self._max_exchanges = max_exchanges
         self._exchanges: dict[ConversationKey, deque[Exchange]] = {}
         self._last_answers: dict[ConversationKey, LastAnswer] = {}
+        self._by_message: dict[tuple[ChannelRef, str], tuple[ConversationKey, LastAnswer]] = {}
 
     async def history(self, key: ConversationKey, turns: int) -> list[Exchange]:
         """The last `turns` exchanges, oldest first."""
@@ -60,12 +61,22 @@ class Conversations:
     async def set_last_answer(self, key: ConversationKey, answer: LastAnswer) -> None:
         """Remember the latest answer."""
         self._last_answers[key] = answer
+        if answer.messages:
+            self._by_message[(key[0], answer.messages[0].message_id)] = (key, answer)
+
+    async def answer_at(
+        self, channel: ChannelRef, message_id: str
+    ) -> tuple[ConversationKey, LastAnswer] | None:
+        """The answer whose first message is `message_id`, and its conversation."""
+        return self._by_message.get((channel, message_id))
 
     async def forget_channel(self, channel: ChannelRef) -> None:
         """Drop every conversation of `channel` (its threads included)."""
         for store in (self._exchanges, self._last_answers):
             for key in [key for key in store if key[0] == channel]:
                 del store[key]
+        for spot in [spot for spot in self._by_message if spot[0] == channel]:
+            del self._by_message[spot]
 
 
 class HandledIds:

@@ -296,6 +296,11 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "{path} is a damaged GGUF file ({error}).",
         KOREAN: "{path}은(는) 손상된 GGUF 파일입니다 ({error}).",
     },
+    "button_regenerate": {ENGLISH: "Regenerate", KOREAN: "다시 생성"},
+    "button_helpful": {ENGLISH: "Helpful", KOREAN: "도움이 됨"},
+    "button_unhelpful": {ENGLISH: "Not helpful", KOREAN: "도움이 안 됨"},
+    "button_reset": {ENGLISH: "Reset this channel", KOREAN: "이 채널 초기화"},
+    "feedback_thanks": {ENGLISH: "Thanks, noted.", KOREAN: "감사합니다. 반영하겠습니다."},
     "not_stated": {
         ENGLISH: "The sources I found are related but do not say that. I looked at: {looked}.",
         KOREAN: "찾은 자료가 관련은 있지만 그 내용은 나와 있지 않습니다. 살펴본 자료: {looked}.",

@@ -70,6 +70,31 @@ class IncomingMessage:
     sent_at: datetime = field(default_factory=_now)
 
 
+@dataclass(frozen=True)
+class Button:
+    """A button under a message: its label, the action it starts, and a value for it."""
+
+    label: str
+    action: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingAction:
+    """A click on one of the bot's buttons, as the platform reports it.
+
+    `message` is the message the button was under; `action_id` the platform's id of the
+    click, so a retried delivery is dropped like a repeated message.
+    """
+
+    channel: ChannelRef
+    author: Author
+    action: str
+    value: str
+    message: MessageRef
+    action_id: str
+
+
 class SourceKind(StrEnum):
     """Where indexed text came from."""
 

@@ -8,10 +8,12 @@ from typing import Protocol, runtime_checkable
 from core.catalog import CatalogEntry
 from core.conversation import ConversationKey, LastAnswer
 from core.models import (
+    Button,
     ChannelRef,
     ChatTurn,
     Chunk,
     Exchange,
+    IncomingMessage,
     LanguageFilter,
     MessageRef,
     Passage,
@@ -58,6 +60,35 @@ class ProgressReporter(Protocol):
 
     async def progress(self, done: int, total: int, label: str) -> None:
         """Report that `done` of `total` steps are finished; `label` names the current one."""
+        ...
+
+
+@runtime_checkable
+class WorkingSignal(Protocol):
+    """Shows at once that the bot is working on a message (a reaction, typing)."""
+
+    async def working(self, message: IncomingMessage) -> None:
+        """Signal that `message` is being worked on."""
+        ...
+
+
+@runtime_checkable
+class ButtonsCapable(Protocol):
+    """Puts buttons under a message the bot posted (regenerate, feedback, confirm)."""
+
+    async def set_buttons(self, ref: MessageRef, buttons: Sequence[Button]) -> None:
+        """Show `buttons` under the message `ref` (replacing any it had)."""
+        ...
+
+
+@runtime_checkable
+class EphemeralReplies(Protocol):
+    """Replies only one person sees."""
+
+    async def post_ephemeral(
+        self, channel: ChannelRef, user_id: str, text: str, thread_id: str | None = None
+    ) -> None:
+        """Show `text` to `user_id` alone."""
         ...
 
 
@@ -219,6 +250,12 @@ class ConversationStore(Protocol):
 
     async def forget_channel(self, channel: ChannelRef) -> None:
         """Drop every conversation of `channel` (its threads included)."""
+        ...
+
+    async def answer_at(
+        self, channel: ChannelRef, message_id: str
+    ) -> tuple[ConversationKey, LastAnswer] | None:
+        """The answer whose first message is `message_id`, and its conversation."""
         ...
 
 

@@ -168,6 +168,24 @@ class SqlState:
                 )
             )
 
+    async def answer_at(
+        self, channel: ChannelRef, message_id: str
+    ) -> tuple[ConversationKey, LastAnswer] | None:
+        """The answer whose first message is `message_id`, and its conversation."""
+        engine = await self._open()
+        query = (
+            select(answers.c.thread, answers.c.question, answers.c.language, answers.c.body)
+            .where(*_in_channel(answers, channel), answers.c.first_message == message_id)
+            .order_by(answers.c.id.desc())
+            .limit(1)
+        )
+        async with engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            return None
+        key = (channel, row.thread or None)
+        return key, decode_answer(row.question, row.language, row.body)
+
     async def forget_channel(self, channel: ChannelRef) -> None:
         """Drop every conversation of `channel` (its threads included)."""
         engine = await self._open()

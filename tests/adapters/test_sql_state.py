@@ -113,6 +113,19 @@ async def test_the_last_answer_comes_back_whole(state: Conversations) -> None:
     assert await state.last_answer((channel, None)) is None
 
 
+async def test_any_recent_answer_is_found_by_its_first_message(state: Conversations) -> None:
+    channel = fresh_channel()
+    await state.set_last_answer((channel, "th-1"), answer("첫 질문", "m1", channel))
+    await state.set_last_answer((channel, "th-1"), answer("두 번째 질문", "m2", channel))
+
+    found = await state.answer_at(channel, "m1")
+
+    assert found is not None
+    key, older = found
+    assert key == (channel, "th-1") and older.question == "첫 질문"
+    assert await state.answer_at(channel, "nope") is None
+
+
 async def test_forget_channel_drops_its_threads_and_keeps_other_channels(
     state: Conversations,
 ) -> None:
