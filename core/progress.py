@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from core.models import ChannelRef, MessageRef
+from core.models import ChannelRef
 from core.ports import ChatClient
+from core.streaming import LiveMessage
 
 BAR_WIDTH = 10
 
@@ -30,24 +31,8 @@ class ChatProgress:
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._chat = chat
-        self._channel = channel
-        self._thread_id = thread_id
-        self._min_interval = min_interval
-        self._clock = clock
-        self._message: MessageRef | None = None
-        self._last_edit: float | None = None
+        self._live = LiveMessage(chat, channel, thread_id, min_interval=min_interval, clock=clock)
 
     async def progress(self, done: int, total: int, label: str) -> None:
         """Show the state; the final state (done == total) is always shown."""
-        text = progress_line(done, total, label)
-        now = self._clock()
-        if self._message is None:
-            self._message = await self._chat.post(self._channel, text, self._thread_id)
-            self._last_edit = now
-            return
-        throttled = self._last_edit is not None and now - self._last_edit < self._min_interval
-        if throttled and done < total:
-            return
-        await self._chat.edit(self._message, text)
-        self._last_edit = now
+        await self._live.show(progress_line(done, total, label), final=done >= total)

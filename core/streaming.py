@@ -60,12 +60,11 @@ def split_message(text: str, limit: int) -> list[str]:
     return [page for page in pages if page.strip()] or [text[:limit] or "…"]
 
 
-class StreamingReply:
-    """Posts text as it grows, editing at most once per `min_interval` seconds.
-
-    Pieces past the platform's limit continue in new messages. Passing `existing`
-    reuses messages the bot posted before, as `again` does to replace an answer.
-    """
+class LiveMessage:
+    """Text shown in chat as it changes: posted, then edited at most once per
+    `min_interval` seconds (a final state always shows), continued in new messages past
+    the platform's limit. Streaming answers and progress bars both show through it.
+    Passing `existing` reuses messages the bot posted before."""
 
     def __init__(
         self,
@@ -84,8 +83,63 @@ class StreamingReply:
         self._clock = clock
         self._messages: list[MessageRef] = list(existing)
         self._shown: list[str | None] = [None] * len(self._messages)
-        self._text = ""
         self._last_flush: float | None = None
+
+    @property
+    def messages(self) -> list[MessageRef]:
+        """The messages that show the text, in order."""
+        return list(self._messages)
+
+    async def show(self, text: str, final: bool = False) -> None:
+        """Show `text` now if the throttle allows (always when `final`); a final text also
+        blanks leftover messages of a longer earlier text."""
+        now = self._clock()
+        due = self._last_flush is None or now - self._last_flush >= self._min_interval
+        if not (due or final):
+            return
+        pages = split_message(text, self._chat.message_limit)
+        for index, page in enumerate(pages):
+            if index < len(self._messages):
+                if self._shown[index] != page:
+                    await self._chat.edit(self._messages[index], page)
+                    self._shown[index] = page
+            else:
+                self._messages.append(await self._chat.post(self._channel, page, self._thread_id))
+                self._shown.append(page)
+        self._last_flush = now
+        if final:
+            for index in range(len(pages), len(self._messages)):
+                if self._shown[index] != "…":
+                    await self._chat.edit(self._messages[index], "…")
+                    self._shown[index] = "…"
+
+
+class StreamingReply:
+    """Posts text as it grows, editing at most once per `min_interval` seconds.
+
+    Pieces past the platform's limit continue in new messages. Passing `existing`
+    reuses messages the bot posted before, as `again` does to replace an answer.
+    """
+
+    def __init__(
+        self,
+        chat: ChatClient,
+        channel: ChannelRef,
+        thread_id: str | None,
+        *,
+        min_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        existing: Sequence[MessageRef] = (),
+    ) -> None:
+        self._live = LiveMessage(
+            chat,
+            channel,
+            thread_id,
+            min_interval=min_interval,
+            clock=clock,
+            existing=existing,
+        )
+        self._text = ""
 
     @property
     def text(self) -> str:
@@ -95,34 +149,14 @@ class StreamingReply:
     @property
     def messages(self) -> list[MessageRef]:
         """The messages that show this reply, in order."""
-        return list(self._messages)
+        return self._live.messages
 
     async def append(self, piece: str) -> None:
         """Add generated text; the chat is updated when the throttle allows."""
         self._text += piece
-        now = self._clock()
-        if self._last_flush is None or now - self._last_flush >= self._min_interval:
-            await self._flush(self._text + CURSOR)
-            self._last_flush = now
+        await self._live.show(self._text + CURSOR)
 
     async def finish(self, trailer: str = "") -> None:
         """Show the final text (plus `trailer`) and clear leftovers of a longer old reply."""
         self._text += trailer
-        await self._flush(self._text)
-        for index in range(len(self._pages_needed(self._text)), len(self._messages)):
-            if self._shown[index] != "…":
-                await self._chat.edit(self._messages[index], "…")
-                self._shown[index] = "…"
-
-    def _pages_needed(self, text: str) -> list[str]:
-        return split_message(text, self._chat.message_limit)
-
-    async def _flush(self, text: str) -> None:
-        for index, page in enumerate(self._pages_needed(text)):
-            if index < len(self._messages):
-                if self._shown[index] != page:
-                    await self._chat.edit(self._messages[index], page)
-                    self._shown[index] = page
-            else:
-                self._messages.append(await self._chat.post(self._channel, page, self._thread_id))
-                self._shown.append(page)
+        await self._live.show(self._text, final=True)
