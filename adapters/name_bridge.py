@@ -287,7 +287,7 @@ def match_latin(
     vowel_first = _hangul_vowel_initial(hangul)
     key = _hangul_key(hangul)
     best, best_score = None, 0.0
-    for name in sorted(names):  # sorted: equal scores always resolve the same way
+    for name in names:
         if len(name) < NAME_MIN or _vowel_initial(name) != vowel_first:
             continue
         other = skeleton(name)
@@ -302,8 +302,11 @@ def match_latin(
         spelling = fuzz.ratio(key, other_key)
         if consonants < SKELETON_RATIO or spelling < spelling_ratio:
             continue
-        if consonants + spelling > best_score:
-            best, best_score = name, consonants + spelling
+        score = consonants + spelling
+        # Equal scores go to the first name in order, so a query bridges the same in every
+        # process (a set's order changes with the hash seed).
+        if score > best_score or (score == best_score and best is not None and name < best):
+            best, best_score = name, score
     return best
 
 
@@ -322,15 +325,18 @@ def match_hangul(latin: str, words: Collection[str]) -> str | None:
     if len(spelled) < 4:
         return None
     best, best_score = None, 0.0
-    # Among equals the longest word wins ("Hanbit" is 한빛농장 rather than 한빛: the name the
-    # sources give the thing), then the first in order, so a query always bridges the same.
-    for word in sorted(words, key=lambda word: (-len(word), word)):
+    for word in words:
         if word.endswith(_VERB_ENDINGS):
             continue
         score = max(fuzz.ratio(spelled, spelling) for spelling in _spellings(word))
         if any(romanise(word[:cut]) == spelled for cut in range(2, len(word))):
             score = max(score, 100.0)
-        if score > best_score:
+        # Among equals the longest word wins ("Hanbit" is 한빛농장 rather than 한빛: the name
+        # the sources give the thing), then the first in order, so a query always bridges
+        # the same (a set's order changes with the hash seed).
+        if score > best_score or (
+            score == best_score and best is not None and (-len(word), word) < (-len(best), best)
+        ):
             best, best_score = word, score
     return best if best_score >= REVERSE_RATIO else None
 

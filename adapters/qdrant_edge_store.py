@@ -44,6 +44,7 @@ from core.models import (
 )
 from core.payload import (
     SOURCE_KEYS,
+    best_passages,
     candidate_limit,
     check_vectors,
     chunk_to_payload,
@@ -137,15 +138,7 @@ class QdrantEdgeStore:
                 )
                 for hit in shard.query(request):
                     cosines[hit.id][name] = hit.score
-            ranked = sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)
-            return [
-                Passage(
-                    chunk=payload_to_chunk(payloads[i]),
-                    score=query.score(cosines[i]),
-                    cosines=cosines[i],
-                )
-                for i in ranked[:limit]
-            ]
+            return best_passages(cosines, payloads, query, limit)
 
         return await self._run(work)
 

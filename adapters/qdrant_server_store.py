@@ -19,6 +19,7 @@ from core.models import (
 )
 from core.payload import (
     SOURCE_KEYS,
+    best_passages,
     candidate_limit,
     check_vectors,
     chunk_to_payload,
@@ -102,15 +103,7 @@ class QdrantServerStore:
             )
             for hit in response.points:
                 cosines[hit.id][name] = hit.score
-        ranked = sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)
-        return [
-            Passage(
-                chunk=payload_to_chunk(payloads[i]),
-                score=query.score(cosines[i]),
-                cosines=cosines[i],
-            )
-            for i in ranked[:limit]
-        ]
+        return best_passages(cosines, payloads, query, limit)
 
     async def chunks(self, collection: str, source_id: str, first: int, last: int) -> list[Chunk]:
         """The chunks of one source whose index lies in [first, last], in order."""

@@ -27,6 +27,7 @@ from core.migration import CollectionMigrator
 from core.models import (
     Attachment,
     Button,
+    ChannelRef,
     Exchange,
     IncomingAction,
     IncomingMessage,
@@ -103,26 +104,44 @@ class Bot:
         """Handle one message addressed to the bot; never raises. A message whose id was
         handled before (a platform's retry, also after a restart) is dropped."""
         language = detect_language(message.text)
-        if message.message_id and not await self._first_time(message):
-            log.info(
-                "dropped message %s in %s: handled before", message.message_id, message.channel
-            )
+        if not await self._first_time(message.channel, message.message_id):
             return
-        await run_guarded(
+        await self._guarded(
             self._dispatch(message, chat, language),
             _replier(message, chat),
-            lambda reference: say("apology", language, ref=reference),
-            context=f"message {message.message_id} in {message.channel}",
-            language=language,
+            language,
+            f"message {message.message_id} in {message.channel}",
         )
 
-    async def _first_time(self, message: IncomingMessage) -> bool:
+    async def _first_time(self, channel: ChannelRef, delivery_id: str) -> bool:
+        """Whether a message or click id is new (records it); one without an id is."""
+        if not delivery_id:
+            return True
         try:
-            return await self._handled.first_time(message.channel, message.message_id)
+            first = await self._handled.first_time(channel, delivery_id)
         except Exception:
             # Better a rare double answer than no answer while the database is away.
-            log.exception("could not check message %s for a repeat", message.message_id)
+            log.exception("could not check %s for a repeat", delivery_id)
             return True
+        if not first:
+            log.info("dropped %s in %s: handled before", delivery_id, channel)
+        return first
+
+    async def _guarded(
+        self,
+        work: Awaitable[None],
+        reply: Callable[[str], Awaitable[MessageRef]],
+        language: str,
+        context: str,
+    ) -> bool:
+        """The error boundary around `work`, replying in `language`."""
+        return await run_guarded(
+            work,
+            reply,
+            lambda reference: say("apology", language, ref=reference),
+            context=context,
+            language=language,
+        )
 
     async def index(self, message: IncomingMessage, chat: ChatClient) -> int:
         """Index the message's attachments as `handle` would; return how many were refused
@@ -136,12 +155,11 @@ class Bot:
             preferences = await self._channel_settings.get(message.channel)
             refused -= await self._index_attachments(message, chat, preferences.summaries)
 
-        await run_guarded(
+        await self._guarded(
             work(),
             _replier(message, chat),
-            lambda reference: say("apology", language, ref=reference),
-            context=f"indexing for message {message.message_id} in {message.channel}",
-            language=language,
+            language,
+            f"indexing for message {message.message_id} in {message.channel}",
         )
         return refused
 
@@ -220,15 +238,19 @@ class Bot:
         return (message.channel, message.thread_id)
 
     def _reply_stream(
-        self, message: IncomingMessage, chat: ChatClient, existing: list[MessageRef] | None = None
+        self,
+        chat: ChatClient,
+        channel: ChannelRef,
+        thread_id: str | None,
+        existing: list[MessageRef],
     ) -> StreamingReply:
         return StreamingReply(
             chat,
-            message.channel,
-            message.thread_id,
+            channel,
+            thread_id,
             min_interval=chat.min_edit_interval,
             clock=self._clock,
-            existing=existing or (),
+            existing=existing,
         )
 
     async def _answer(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
@@ -240,7 +262,7 @@ class Bot:
         placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
         history = await self._conversations.history(key, self._answering.settings.history_turns)
         passages = await self._answering.retrieve(message.channel, question, history)
-        reply = self._reply_stream(message, chat, existing=[placeholder])
+        reply = self._reply_stream(chat, message.channel, message.thread_id, [placeholder])
 
         async def show_queue(ahead: int) -> None:
             await chat.edit(placeholder, say("queued", language, ahead=ahead) + CURSOR)
@@ -271,16 +293,9 @@ class Bot:
     async def handle_action(self, action: IncomingAction, chat: ChatClient) -> None:
         """Handle a click on one of the bot's buttons; never raises. A repeated click
         delivery (the same action id) is dropped."""
-        if action.action_id:
-            try:
-                first = await self._handled.first_time(action.channel, action.action_id)
-            except Exception:
-                log.exception("could not check action %s for a repeat", action.action_id)
-                first = True
-            if not first:
-                return
-        preferences = await self._channel_settings.get(action.channel)
-        language = ENGLISH if preferences.answer_language == "auto" else preferences.answer_language
+        if not await self._first_time(action.channel, action.action_id):
+            return
+        language = await self._channel_language(action.channel)
 
         async def reply(text: str) -> MessageRef:
             if isinstance(chat, EphemeralReplies):
@@ -290,13 +305,22 @@ class Bot:
                 return action.message
             return await chat.post(action.channel, text, action.message.thread_id)
 
-        await run_guarded(
+        await self._guarded(
             self._act(action, chat, reply, language),
             reply,
-            lambda reference: say("apology", language, ref=reference),
-            context=f"action {action.action} in {action.channel}",
-            language=language,
+            language,
+            f"action {action.action} in {action.channel}",
         )
+
+    async def _channel_language(self, channel: ChannelRef) -> str:
+        """The channel's answer language for a click, which has no text to detect it from."""
+        try:
+            preferences = await self._channel_settings.get(channel)
+        except Exception:
+            # A click must get its reply even while the database is away.
+            log.exception("could not read the settings of %s", channel)
+            return ENGLISH
+        return ENGLISH if preferences.answer_language == "auto" else preferences.answer_language
 
     async def _act(
         self,
@@ -348,14 +372,8 @@ class Bot:
     ) -> None:
         """Generate `last` again in place of its messages."""
         channel, thread = key
-        reply = StreamingReply(
-            chat,
-            channel,
-            last.messages[0].thread_id if last.messages else thread,
-            min_interval=chat.min_edit_interval,
-            clock=self._clock,
-            existing=last.messages,
-        )
+        thread_id = last.messages[0].thread_id if last.messages else thread
+        reply = self._reply_stream(chat, channel, thread_id, last.messages)
         last.regenerations += 1
         # A new seed for every regeneration, the same in every run: a redo differs from the
         # answer it replaces, and a test (or a bug report) can replay it.
@@ -427,10 +445,6 @@ class Bot:
             await reply(text)
 
         # Each file has its own boundary: one bad file does not stop the others.
-        return await run_guarded(
-            work(),
-            reply,
-            lambda reference: say("apology", language, ref=reference),
-            context=f"indexing {attachment.name} in {message.channel}",
-            language=language,
+        return await self._guarded(
+            work(), reply, language, f"indexing {attachment.name} in {message.channel}"
         )

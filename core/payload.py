@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.models import Chunk, Source, SourceKind, StoredPoint, VectorSpace
+from core.models import Chunk, Passage, QueryVectors, Source, SourceKind, StoredPoint, VectorSpace
 
 Payload = dict[str, Any]
 
@@ -114,3 +114,17 @@ def check_vectors(points: Sequence[StoredPoint], spaces: Sequence[VectorSpace]) 
 def candidate_limit(limit: int) -> int:
     """How many nearest points each space proposes before all are scored in every space."""
     return max(limit * 4, 20)
+
+
+def best_passages(
+    cosines: Mapping[Any, dict[str, float]],
+    payloads: Mapping[Any, Mapping[str, Any]],
+    query: QueryVectors,
+    limit: int,
+) -> list[Passage]:
+    """The `limit` candidates with the best `query.score` of their cosines, as passages."""
+    ranked = sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)
+    return [
+        Passage(payload_to_chunk(payloads[i]), query.score(cosines[i]), cosines=cosines[i])
+        for i in ranked[:limit]
+    ]

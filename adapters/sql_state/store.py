@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import ColumnElement, Connection, Table, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import Insert
 
 from adapters.sql_state.codec import decode_answer, encode_answer
 from adapters.sql_state.schema import (
@@ -87,14 +88,7 @@ class SqlState:
         """Remember an exchange."""
         engine = await self._open()
         async with engine.begin() as connection:
-            await connection.execute(
-                insert(exchanges).values(
-                    **_columns(key),
-                    question=exchange.question,
-                    answer=exchange.answer,
-                    created_at=_now(),
-                )
-            )
+            await connection.execute(_insert_exchange(key, exchange))
 
     async def replace_latest(self, key: ConversationKey, exchange: Exchange) -> None:
         """Replace the most recent exchange (after `again`)."""
@@ -109,14 +103,7 @@ class SqlState:
                 )
             ).scalar()
             if latest is None:
-                await connection.execute(
-                    insert(exchanges).values(
-                        **_columns(key),
-                        question=exchange.question,
-                        answer=exchange.answer,
-                        created_at=_now(),
-                    )
-                )
+                await connection.execute(_insert_exchange(key, exchange))
             else:
                 await connection.execute(
                     update(exchanges)
@@ -347,6 +334,12 @@ def _columns(key: ConversationKey) -> dict[str, str]:
 
 def _in(table: Table, key: ConversationKey) -> list[ColumnElement[bool]]:
     return [table.c[name] == value for name, value in _columns(key).items()]
+
+
+def _insert_exchange(key: ConversationKey, exchange: Exchange) -> Insert:
+    return insert(exchanges).values(
+        **_columns(key), question=exchange.question, answer=exchange.answer, created_at=_now()
+    )
 
 
 def _in_channel(table: Table, channel: ChannelRef) -> list[ColumnElement[bool]]:
