@@ -11,8 +11,9 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then su postgres -c "$1"; else sudo -u postgres sh -c "$1"; fi
 }
 if ! cluster_up; then
-  if [ "$(id -u)" = 0 ]; then pg_ctlcluster 15 main start; else sudo pg_ctlcluster 15 main start; fi
+  if [ "$(id -u)" = 0 ]; then pg_ctlcluster 15 main start >&2; else sudo pg_ctlcluster 15 main start >&2; fi
 fi
 as_postgres "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='ragbot'\" | grep -q 1 || psql -qc \"CREATE ROLE ragbot LOGIN PASSWORD 'ragbot'\"" >&2
 as_postgres "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='ragbot_test'\" | grep -q 1 || createdb -O ragbot ragbot_test" >&2
+# Only the URL goes to stdout: the Makefile reads it.
 echo "postgresql+asyncpg://ragbot:ragbot@127.0.0.1:5432/ragbot_test"
