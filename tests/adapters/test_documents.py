@@ -13,7 +13,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from adapters.documents import LlamaIndexDocumentReader, _count_tokens
+from adapters.documents import LlamaIndexDocumentReader
+from adapters.documents.splitting import _count_tokens
 from core.errors import UserFacingError
 from core.models import Chunk, Source
 
