@@ -34,7 +34,7 @@ ENGINE_KEY := $(shell scripts/llama_cpp_build_key.sh $(PYTHON) \
 ENGINE_STAMP = $(VENV)/.llama-cpp-$(ENGINE_KEY)
 CHECK_STAMP = $(VENV)/.engine-checked-$(ENGINE_KEY)
 
-.PHONY: run test lint install engine engine-flags check-engine model bench lock clean
+.PHONY: run test test-reversed lint install engine engine-flags check-engine model bench lock clean
 
 run: $(RUN_STAMP) $(MODEL) check-engine
 	$(PY) -m bots console
@@ -43,6 +43,10 @@ run: $(RUN_STAMP) $(MODEL) check-engine
 test: $(TEST_STAMP) $(MODEL) check-engine
 	$(MAKE) --no-print-directory lint
 	url=$$(bash scripts/start_postgres.sh) && POSTGRES_TEST_URL=$$url $(PY) -m pytest
+
+# The end-to-end tests in reverse order: each must set up what it needs.
+test-reversed: $(TEST_STAMP) $(MODEL) check-engine
+	E2E_ORDER=reverse $(PY) -m pytest tests/e2e
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check $(SOURCES)

@@ -254,6 +254,7 @@ def bootstrap(
         library=ChannelLibrary(store, embeddings.key, state),
         conversations=state,
         handled=state,
+        feedback=state,
         channel_settings=ChannelSettingsService(
             state,
             ChannelSettings(

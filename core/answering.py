@@ -11,6 +11,7 @@ from core.citations import (
     looked_at,
     says_not_stated,
     select_cited,
+    source_links,
     unsupported_numbers,
 )
 from core.context import with_context
@@ -21,7 +22,7 @@ from core.messages import say
 from core.models import Answer, ChannelRef, Exchange, LanguageFilter, Passage, Sampling
 from core.names import ChannelNames
 from core.naming import CollectionPurpose, collection_name
-from core.ports import LanguageModel, VectorStore
+from core.ports import LanguageModel, NativeSources, VectorStore
 from core.prompting import build_prompt
 from core.ranking import standings
 from core.scheduling import QUESTION, GenerationQueue
@@ -195,7 +196,8 @@ class AnsweringService:
         sampling: Sampling | None = None,
         on_wait: Callable[[int], Awaitable[None]] | None = None,
     ) -> Answer:
-        """Stream an answer grounded in `passages` into `reply`, then its Sources list.
+        """Stream an answer grounded in `passages` into `reply`, then its Sources (rendered
+        by the platform where it can, else as a Markdown list under the answer).
 
         The prompt is built at once; the generation waits its turn on the model (telling
         `on_wait` how many answers are ahead), and its time limit counts from its start.
@@ -237,5 +239,16 @@ class AnsweringService:
             await reply.finish("\n\n" + say("not_stated", language, looked=looked))
             return Answer(text=answer_text, cited=[], found=False)
         cited = select_cited(answer_text, prompt.passages)
-        await reply.finish("\n\n" + format_sources(cited, language))
-        return Answer(text=answer_text, cited=[passage for _, passage in cited], found=True)
+        sources = source_links(cited)
+        chat = reply.chat
+        if isinstance(chat, NativeSources) and reply.messages:
+            await reply.finish()
+            await chat.show_sources(reply.messages[-1], say("sources_header", language), sources)
+        else:
+            await reply.finish("\n\n" + format_sources(sources, language))
+        return Answer(
+            text=answer_text,
+            cited=[passage for _, passage in cited],
+            found=True,
+            sources=sources,
+        )

@@ -6,11 +6,10 @@ import logging
 import math
 import time
 import zlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from core.answering import AnsweringService
-from core.catalog import SourceStatus, new_entry
 from core.channel_settings import (
     ChannelSettings,
     ChannelSettingsService,
@@ -18,14 +17,15 @@ from core.channel_settings import (
 )
 from core.commands import RESET_ACTION, CommandContext, UnknownCommand, parse_command
 from core.conversation import ConversationKey, HandledIds, LastAnswer
-from core.errors import UserFacingError, run_guarded
+from core.errors import UserFacingError
+from core.feedback import MemoryFeedback
+from core.indexing import AttachmentIndexing
 from core.ingestion import IngestionService
 from core.language import ENGLISH, detect_language
 from core.library import ChannelLibrary
 from core.messages import say
 from core.migration import CollectionMigrator
 from core.models import (
-    Attachment,
     Button,
     ChannelRef,
     Exchange,
@@ -39,12 +39,14 @@ from core.ports import (
     ChatClient,
     ConversationStore,
     EphemeralReplies,
+    FeedbackLog,
     HandledMessages,
-    ProgressReporter,
+    ThreadStarter,
     WorkingSignal,
 )
-from core.progress import ChatProgress
+from core.progress import progress_for
 from core.rate_limit import QuestionRateLimiter, RateLimits
+from core.replies import ErrorSpot, Reply, guarded, replier
 from core.streaming import CURSOR, StreamingReply
 
 log = logging.getLogger("ragbot.bot")
@@ -54,13 +56,16 @@ ACTION_FEEDBACK = "feedback"
 ACTION_RESET = RESET_ACTION
 
 
-def _replier(message: IncomingMessage, chat: ChatClient) -> Callable[[str], Awaitable[MessageRef]]:
-    """Post a reply where `message` was said (its thread, when it has one)."""
+THREAD_TITLE_CHARS = 80
 
-    async def reply(text: str) -> MessageRef:
-        return await chat.post(message.channel, text, message.thread_id)
 
-    return reply
+def thread_title(question: str) -> str:
+    """A thread's name from the question that opened it: its first line, cut at a word."""
+    line = question.strip().splitlines()[0] if question.strip() else "…"
+    if len(line) <= THREAD_TITLE_CHARS:
+        return line
+    cut = line[: THREAD_TITLE_CHARS - 1].rsplit(" ", 1)[0] or line[: THREAD_TITLE_CHARS - 1]
+    return cut.rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,9 @@ class Bot:
         handled: HandledMessages | None = None,
         channel_settings: ChannelSettingsService | None = None,
         rate_limits: RateLimits | None = None,
+        feedback: FeedbackLog | None = None,
     ) -> None:
+        self._feedback = feedback or MemoryFeedback()
         self._handled = handled or HandledIds()
         self._channel_settings = channel_settings or ChannelSettingsService(
             MemoryChannelSettingsStore(), ChannelSettings()
@@ -94,11 +101,21 @@ class Bot:
         self._rate = QuestionRateLimiter(rate_limits or RateLimits(), clock)
         self._migrator = migrator
         self._answering = answering
-        self._ingestion = ingestion
+        self._indexing = AttachmentIndexing(
+            ingestion,
+            library.catalog,
+            summaries_up_to_files=settings.summaries_up_to_files,
+            clock=clock,
+        )
         self._library = library
         self._conversations = conversations
         self._settings = settings
         self._clock = clock
+
+    @property
+    def feedback(self) -> FeedbackLog:
+        """Where the verdicts of the feedback buttons are kept."""
+        return self._feedback
 
     async def handle(self, message: IncomingMessage, chat: ChatClient) -> None:
         """Handle one message addressed to the bot; never raises. A message whose id was
@@ -106,9 +123,10 @@ class Bot:
         language = detect_language(message.text)
         if not await self._first_time(message.channel, message.message_id):
             return
-        await self._guarded(
-            self._dispatch(message, chat, language),
-            _replier(message, chat),
+        spot = ErrorSpot(message, chat)
+        await guarded(
+            self._dispatch(message, chat, language, spot),
+            spot.reply,
             language,
             f"message {message.message_id} in {message.channel}",
         )
@@ -127,22 +145,6 @@ class Bot:
             log.info("dropped %s in %s: handled before", delivery_id, channel)
         return first
 
-    async def _guarded(
-        self,
-        work: Awaitable[None],
-        reply: Callable[[str], Awaitable[MessageRef]],
-        language: str,
-        context: str,
-    ) -> bool:
-        """The error boundary around `work`, replying in `language`."""
-        return await run_guarded(
-            work,
-            reply,
-            lambda reference: say("apology", language, ref=reference),
-            context=context,
-            language=language,
-        )
-
     async def index(self, message: IncomingMessage, chat: ChatClient) -> int:
         """Index the message's attachments as `handle` would; return how many were refused
         (all of them when the work failed as a whole)."""
@@ -153,24 +155,26 @@ class Bot:
             nonlocal refused
             await self._migrate(message, chat, language)
             preferences = await self._channel_settings.get(message.channel)
-            refused -= await self._index_attachments(message, chat, preferences.summaries)
+            refused -= await self._indexing.index_attachments(message, chat, preferences.summaries)
 
-        await self._guarded(
+        await guarded(
             work(),
-            _replier(message, chat),
+            replier(message, chat),
             language,
             f"indexing for message {message.message_id} in {message.channel}",
         )
         return refused
 
-    async def _dispatch(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
-        reply = _replier(message, chat)
+    async def _dispatch(
+        self, message: IncomingMessage, chat: ChatClient, language: str, spot: ErrorSpot
+    ) -> None:
+        reply = replier(message, chat)
         await self._migrate(message, chat, language)
         preferences = await self._channel_settings.get(message.channel)
         if preferences.answer_language != "auto":
             language = preferences.answer_language
         if message.attachments and (message.addressed or preferences.auto_index):
-            await self._index_attachments(message, chat, preferences.summaries)
+            await self._indexing.index_attachments(message, chat, preferences.summaries)
             if not message.text.strip():
                 return
         if not message.addressed:
@@ -206,7 +210,7 @@ class Bot:
             log.info("rate cap: %s in %s waits %.0f s", message.author.id, message.channel, wait)
             await reply(say("rate_limited", language, seconds=math.ceil(wait)))
             return
-        await self._answer(message, chat, language)
+        await self._answer(message, chat, language, spot)
 
     async def _migrate(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         """Re-embed the channel's collections of an earlier embedder, showing progress."""
@@ -214,7 +218,7 @@ class Bot:
         if not moves:
             return
         await chat.post(message.channel, say("migrating", language), message.thread_id)
-        progress = self._progress(message, chat)
+        progress = progress_for(message, chat, self._clock)
         label = say("migration_progress", language)
 
         async def show(done: int, total: int) -> None:
@@ -222,17 +226,6 @@ class Bot:
 
         for old, new in moves:
             await self._migrator.migrate(old, new, show)
-
-    def _progress(self, message: IncomingMessage, chat: ChatClient) -> ProgressReporter:
-        if isinstance(chat, ProgressReporter):
-            return chat
-        return ChatProgress(
-            chat,
-            message.channel,
-            message.thread_id,
-            min_interval=chat.min_edit_interval,
-            clock=self._clock,
-        )
 
     def _key(self, message: IncomingMessage) -> ConversationKey:
         return (message.channel, message.thread_id)
@@ -253,16 +246,25 @@ class Bot:
             existing=existing,
         )
 
-    async def _answer(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
-        key = self._key(message)
+    async def _answer(
+        self, message: IncomingMessage, chat: ChatClient, language: str, spot: ErrorSpot
+    ) -> None:
         question = message.text.strip()
         if isinstance(chat, WorkingSignal):
             await chat.working(message)
+        if message.thread_id is None and isinstance(chat, ThreadStarter):
+            # The answer, and the conversation after it, live in a thread of their own.
+            thread_id = await chat.start_thread(message, thread_title(question))
+            message = replace(message, thread_id=thread_id)
+            spot.message = message
+        key = self._key(message)
         # Shown at once, before retrieval: the streamed answer replaces it.
         placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
+        stream: StreamingReply | None = None
+        spot.hold(placeholder, lambda: stream is None or not stream.text.strip())
         history = await self._conversations.history(key, self._answering.settings.history_turns)
         passages = await self._answering.retrieve(message.channel, question, history)
-        reply = self._reply_stream(chat, message.channel, message.thread_id, [placeholder])
+        reply = stream = self._reply_stream(chat, message.channel, message.thread_id, [placeholder])
 
         async def show_queue(ahead: int) -> None:
             await chat.edit(placeholder, say("queued", language, ahead=ahead) + CURSOR)
@@ -305,7 +307,7 @@ class Bot:
                 return action.message
             return await chat.post(action.channel, text, action.message.thread_id)
 
-        await self._guarded(
+        await guarded(
             self._act(action, chat, reply, language),
             reply,
             language,
@@ -326,7 +328,7 @@ class Bot:
         self,
         action: IncomingAction,
         chat: ChatClient,
-        reply: Callable[[str], Awaitable[MessageRef]],
+        reply: Reply,
         language: str,
     ) -> None:
         if action.action == ACTION_REGENERATE:
@@ -339,6 +341,9 @@ class Bot:
             await self._regenerate(key, last, chat, latest=is_latest)
         elif action.action == ACTION_FEEDBACK:
             verdict, _, answer_id = action.value.partition(":")
+            await self._feedback.record_feedback(
+                action.channel, answer_id, action.author.id, verdict
+            )
             log.info(
                 "feedback %s on answer %s in %s by %s",
                 verdict,
@@ -387,64 +392,3 @@ class Bot:
         last.messages = reply.messages
         await self._conversations.set_last_answer(key, last)
         await self._offer_buttons(chat, last, answer.found)
-
-    async def _index_attachments(
-        self, message: IncomingMessage, chat: ChatClient, summaries: bool = True
-    ) -> int:
-        """Index every attachment, each within its own error boundary; return how many
-        were indexed."""
-        attachments = message.attachments
-        total = len(attachments)
-        summarize = summaries and total <= self._settings.summaries_up_to_files
-        progress = self._progress(message, chat) if total > 1 else None
-        succeeded = 0
-        for done, attachment in enumerate(attachments):
-            if progress is not None:
-                await progress.progress(done, total, attachment.name)
-            succeeded += await self._index_one(message, chat, attachment, summarize)
-        if progress is not None:
-            await progress.progress(total, total, "")
-            await chat.post(
-                message.channel,
-                say("index_batch_done", detect_language(message.text), ok=succeeded, total=total),
-                message.thread_id,
-            )
-        return succeeded
-
-    async def _index_one(
-        self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
-    ) -> bool:
-        language = detect_language(message.text)
-        reply = _replier(message, chat)
-
-        catalog = self._library.catalog
-        entry = new_entry(
-            self._ingestion.source_of(attachment), message.author.name or message.author.id
-        )
-
-        async def work() -> None:
-            await catalog.record_source(message.channel, entry)
-            try:
-                report = await self._ingestion.index_file(message.channel, attachment, summarize)
-            except UserFacingError as error:
-                failed = entry.with_status(SourceStatus.FAILED, reason=error.message)
-                await catalog.record_source(message.channel, failed)
-                raise UserFacingError(
-                    "index_failed", title=attachment.name, reason=error.text(language)
-                ) from error
-            except Exception:
-                failed = entry.with_status(SourceStatus.FAILED, reason="internal error")
-                await catalog.record_source(message.channel, failed)
-                raise
-            ready = entry.with_status(SourceStatus.READY, chunk_count=report.chunk_count)
-            await catalog.record_source(message.channel, ready)
-            key = "reindexed" if report.replaced else "indexed"
-            text = say(key, language, title=report.source.title, chunks=report.chunk_count)
-            if report.summary:
-                text += "\n" + say("summary", language, summary=report.summary)
-            await reply(text)
-
-        # Each file has its own boundary: one bad file does not stop the others.
-        return await self._guarded(
-            work(), reply, language, f"indexing {attachment.name} in {message.channel}"
-        )

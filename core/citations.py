@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from core.context import context_text
 from core.language import ENGLISH
 from core.messages import say
-from core.models import Passage
+from core.models import Passage, SourceLink
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 # How models say the passages do not hold the answer, in English and Korean.
@@ -115,37 +115,64 @@ def link_at_time(url: str, seconds: float) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _format_seconds(seconds: float) -> str:
+def format_seconds(seconds: float) -> str:
+    """`seconds` as m:ss, or h:mm:ss from an hour on."""
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def describe_location(passage: Passage) -> str:
-    """Title plus page or timestamp, and the link when there is one."""
+def _locator(passage: Passage) -> str | None:
     chunk = passage.chunk
-    text = chunk.source.title
+    parts = []
     if chunk.heading:
-        text += f", § {chunk.heading}"
+        parts.append(f"§ {chunk.heading}")
     if chunk.page is not None:
-        text += f", p. {chunk.page}"
+        parts.append(f"p. {chunk.page}")
     if chunk.start_seconds is not None:
-        text += f" @ {_format_seconds(chunk.start_seconds)}"
+        parts.append(format_seconds(chunk.start_seconds))
+    return ", ".join(parts) or None
+
+
+def _link(passage: Passage) -> str | None:
+    chunk = passage.chunk
     url = chunk.source.url
-    if url:
-        if chunk.start_seconds is not None:
-            url = link_at_time(url, chunk.start_seconds)
-        text += f" <{url}>"
+    if url and chunk.start_seconds is not None:
+        return link_at_time(url, chunk.start_seconds)
+    return url
+
+
+def describe_location(passage: Passage) -> str:
+    """Title plus section, page or timestamp, and the link when there is one."""
+    return _described(SourceLink((), passage.chunk.source.title, _locator(passage), _link(passage)))
+
+
+def _described(link: SourceLink) -> str:
+    text = link.title
+    if link.locator:
+        # A timestamp reads "Talk @ 1:35"; a section or page "Guide, § Leave, p. 3".
+        text += (" @ " if link.locator[0].isdigit() else ", ") + link.locator
+    if link.url:
+        text += f" <{link.url}>"
     return text
 
 
-def format_sources(cited: list[tuple[int, Passage]], language: str = ENGLISH) -> str:
-    """A Sources list; passages at the same place share one line with all their numbers."""
-    lines: dict[str, list[int]] = {}
+def source_links(cited: list[tuple[int, Passage]]) -> list[SourceLink]:
+    """The Sources of an answer as data; passages at the same place share one entry."""
+    grouped: dict[tuple[str, str | None, str | None], list[int]] = {}
     for number, passage in cited:
-        lines.setdefault(describe_location(passage), []).append(number)
+        place = (passage.chunk.source.title, _locator(passage), _link(passage))
+        grouped.setdefault(place, []).append(number)
+    return [
+        SourceLink(tuple(numbers), title, locator, url)
+        for (title, locator, url), numbers in grouped.items()
+    ]
+
+
+def format_sources(sources: list[SourceLink], language: str = ENGLISH) -> str:
+    """The Sources list as Markdown text, for platforms that do not render it natively."""
     body = "\n".join(
-        "".join(f"[{n}]" for n in numbers) + f" {location}" for location, numbers in lines.items()
+        "".join(f"[{n}]" for n in link.numbers) + f" {_described(link)}" for link in sources
     )
     return f"{say('sources_header', language)}:\n{body}"

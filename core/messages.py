@@ -20,6 +20,7 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "이 채널의 자료에 대해 질문하시거나 `help`를 입력해 주세요.",
     },
     "sources_header": {ENGLISH: "Sources", KOREAN: "출처"},
+    "internal_error": {ENGLISH: "internal error", KOREAN: "내부 오류"},
     "indexed": {
         ENGLISH: "Indexed *{title}*: {chunks} chunks.",
         KOREAN: "*{title}* 색인 완료: 청크 {chunks}개.",

@@ -250,10 +250,25 @@ class IndexReport:
     replaced: bool = False
 
 
+@dataclass(frozen=True)
+class SourceLink:
+    """One entry of an answer's Sources, as data a platform renders its own way.
+
+    `numbers` are the passage numbers that point here; `locator` says where in the source
+    ("§ Leave, p. 3" or "1:35"); `url` opens it there (a YouTube link at that second).
+    """
+
+    numbers: tuple[int, ...]
+    title: str
+    locator: str | None = None
+    url: str | None = None
+
+
 @dataclass
 class Answer:
-    """A finished answer and the passages it cites."""
+    """A finished answer, the passages it cites and the Sources shown for them."""
 
     text: str
     cited: list[Passage] = field(default_factory=list)
     found: bool = True
+    sources: list[SourceLink] = field(default_factory=list)

@@ -20,6 +20,7 @@ from core.models import (
     QueryVectors,
     Sampling,
     Source,
+    SourceLink,
     SourceSummary,
     StoredPoint,
     VectorSpace,
@@ -89,6 +90,29 @@ class EphemeralReplies(Protocol):
         self, channel: ChannelRef, user_id: str, text: str, thread_id: str | None = None
     ) -> None:
         """Show `text` to `user_id` alone."""
+        ...
+
+
+@runtime_checkable
+class NativeSources(Protocol):
+    """Renders an answer's Sources the platform's own way (a context block, an embed)
+    instead of the Markdown list the core appends otherwise."""
+
+    async def show_sources(
+        self, ref: MessageRef, heading: str, sources: Sequence[SourceLink]
+    ) -> None:
+        """Show `sources` under the message `ref`, titled `heading`."""
+        ...
+
+
+@runtime_checkable
+class ThreadStarter(Protocol):
+    """Opens a thread for the bot's answer to a message said outside one, when it answers
+    (not before: a message the bot does not answer gets no thread)."""
+
+    async def start_thread(self, message: IncomingMessage, title: str) -> str:
+        """Open the thread under `message` (named `title` where threads have names) and
+        return its thread id."""
         ...
 
 
@@ -299,4 +323,20 @@ class SourceCatalog(Protocol):
 
     async def clear_sources(self, channel: ChannelRef) -> None:
         """Drop every entry of the channel."""
+        ...
+
+
+@runtime_checkable
+class FeedbackLog(Protocol):
+    """What people said of answers through the feedback buttons."""
+
+    async def record_feedback(
+        self, channel: ChannelRef, answer_id: str, user_id: str, verdict: str
+    ) -> None:
+        """Keep `user_id`'s verdict ("up" or "down") on the answer whose first message is
+        `answer_id`; a later verdict of the same person replaces the earlier one."""
+        ...
+
+    async def feedback_counts(self, channel: ChannelRef) -> dict[str, int]:
+        """How many verdicts of each kind the channel's answers got."""
         ...

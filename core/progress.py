@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from core.models import ChannelRef
-from core.ports import ChatClient
+from core.models import ChannelRef, IncomingMessage
+from core.ports import ChatClient, ProgressReporter
 from core.streaming import LiveMessage
 
 BAR_WIDTH = 10
@@ -36,3 +36,14 @@ class ChatProgress:
     async def progress(self, done: int, total: int, label: str) -> None:
         """Show the state; the final state (done == total) is always shown."""
         await self._live.show(progress_line(done, total, label), final=done >= total)
+
+
+def progress_for(
+    message: IncomingMessage, chat: ChatClient, clock: Callable[[], float] = time.monotonic
+) -> ProgressReporter:
+    """The platform's own progress display, else a text bar edited where `message` was said."""
+    if isinstance(chat, ProgressReporter):
+        return chat
+    return ChatProgress(
+        chat, message.channel, message.thread_id, min_interval=chat.min_edit_interval, clock=clock
+    )

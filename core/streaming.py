@@ -139,7 +139,13 @@ class StreamingReply:
             clock=clock,
             existing=existing,
         )
+        self._chat = chat
         self._text = ""
+
+    @property
+    def chat(self) -> ChatClient:
+        """The chat the reply is shown in."""
+        return self._chat
 
     @property
     def text(self) -> str:

@@ -78,3 +78,16 @@ sources = Table(
     Column("added_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# One verdict ("up" or "down") per person per answer; a second click replaces the first.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("workspace", String(255), primary_key=True),
+    Column("channel", String(255), primary_key=True),
+    Column("answer_message", String(255), primary_key=True),  # the answer's first message id
+    Column("user_id", String(255), primary_key=True),
+    Column("verdict", String(16), nullable=False),
+    Column("given_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,4 +1,4 @@
-"""SqlState: ConversationStore and HandledMessages over SQLAlchemy's async engine."""
+"""SqlState: the core's lasting state ports over SQLAlchemy's async engine."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import ColumnElement, Connection, Table, delete, event, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
@@ -20,6 +30,7 @@ from adapters.sql_state.schema import (
     answers,
     channel_settings,
     exchanges,
+    feedback,
     handled_messages,
     sources,
 )
@@ -39,9 +50,9 @@ def sqlite_url(path: Path) -> str:
 
 
 class SqlState:
-    """The bot's lasting conversation state, handled message ids, channel settings and
-    sources catalog in one database (ConversationStore, HandledMessages,
-    ChannelSettingsStore and SourceCatalog).
+    """The bot's lasting conversation state, handled message ids, channel settings,
+    sources catalog and answer feedback in one database (ConversationStore,
+    HandledMessages, ChannelSettingsStore, SourceCatalog and FeedbackLog).
 
     The schema is upgraded to the newest Alembic revision on first use, so an upgrade of the
     bot keeps every team's data.
@@ -233,6 +244,38 @@ class SqlState:
                     changed_at=_now(),
                 )
             )
+
+    async def record_feedback(
+        self, channel: ChannelRef, answer_id: str, user_id: str, verdict: str
+    ) -> None:
+        """Keep `user_id`'s verdict on the answer `answer_id` (replacing an earlier one)."""
+        engine = await self._open()
+        mine = (feedback.c.answer_message == answer_id, feedback.c.user_id == user_id)
+        async with engine.begin() as connection:
+            await connection.execute(delete(feedback).where(*_in_channel(feedback, channel), *mine))
+            await connection.execute(
+                insert(feedback).values(
+                    platform=channel.platform,
+                    workspace=channel.workspace,
+                    channel=channel.channel,
+                    answer_message=answer_id,
+                    user_id=user_id,
+                    verdict=verdict,
+                    given_at=_now(),
+                )
+            )
+
+    async def feedback_counts(self, channel: ChannelRef) -> dict[str, int]:
+        """How many verdicts of each kind the channel's answers got."""
+        engine = await self._open()
+        query = (
+            select(feedback.c.verdict, func.count())
+            .where(*_in_channel(feedback, channel))
+            .group_by(feedback.c.verdict)
+        )
+        async with engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return {verdict: count for verdict, count in rows}
 
     async def record_source(self, channel: ChannelRef, entry: CatalogEntry) -> None:
         """Add or update the catalog entry of `entry.source` (it keeps who first added it

@@ -24,6 +24,7 @@ from adapters.sql_state.store import MIGRATIONS, sqlite_url
 from core.catalog import MemoryCatalog, SourceStatus, new_entry
 from core.channel_settings import MemoryChannelSettingsStore
 from core.conversation import Conversations, HandledIds, LastAnswer
+from core.feedback import MemoryFeedback
 from core.models import ChannelRef, Chunk, Exchange, MessageRef, Passage, Source, SourceKind
 
 POSTGRES = os.environ.get("POSTGRES_TEST_URL")
@@ -43,12 +44,13 @@ async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await store.close()
 
 
-class _Memory(Conversations, HandledIds, MemoryChannelSettingsStore, MemoryCatalog):
+class _Memory(Conversations, HandledIds, MemoryChannelSettingsStore, MemoryCatalog, MemoryFeedback):
     def __init__(self) -> None:
         Conversations.__init__(self, max_exchanges=100)
         HandledIds.__init__(self)
         MemoryChannelSettingsStore.__init__(self)
         MemoryCatalog.__init__(self)
+        MemoryFeedback.__init__(self)
 
 
 def fresh_channel(name: str = "general") -> ChannelRef:
@@ -208,6 +210,20 @@ async def test_a_failed_source_keeps_its_reason_and_forget_and_clear_remove_entr
     assert await state.catalog_entries(channel) == []
 
 
+async def test_feedback_keeps_one_verdict_per_person_per_answer(state: MemoryFeedback) -> None:
+    channel = fresh_channel()
+    other = fresh_channel("random")
+
+    await state.record_feedback(channel, "m1", "U1", "down")
+    await state.record_feedback(channel, "m1", "U1", "up")
+    await state.record_feedback(channel, "m1", "U2", "up")
+    await state.record_feedback(channel, "m2", "U1", "down")
+    await state.record_feedback(other, "m1", "U1", "down")
+
+    assert await state.feedback_counts(channel) == {"up": 2, "down": 1}
+    assert await state.feedback_counts(other) == {"down": 1}
+
+
 async def test_a_database_of_the_first_schema_is_upgraded_keeping_its_data(
     tmp_path: Path,
 ) -> None:
@@ -273,5 +289,5 @@ async def test_the_schema_is_versioned_by_alembic(tmp_path: Path) -> None:
     await engine.dispose()
 
     assert {"exchanges", "answers", "handled_messages", "channel_settings"} <= set(tables)
-    assert "sources" in tables
-    assert version == [("0003",)]
+    assert {"sources", "feedback"} <= set(tables)
+    assert version == [("0004",)]

@@ -131,6 +131,7 @@ async def test_feedback_is_logged_and_thanked_only_to_the_clicker(
 
     assert chat.ephemeral == [("u2", "Thanks, noted.")]
     assert f"feedback down on answer {answer}" in caplog.text
+    assert await clicks.bot.feedback.feedback_counts(CHANNEL_A) == {"down": 1}
 
 
 async def test_reset_offers_a_confirm_button_that_only_an_admin_may_press(

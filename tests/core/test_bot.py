@@ -407,3 +407,17 @@ async def test_an_answer_broken_off_by_an_error_keeps_its_text_without_the_curso
     partial, apology = harness.chat.shown()[-2:]
     assert partial == "The"
     assert apology.startswith("Sorry, something went wrong on my side (ref ")
+
+
+async def test_an_error_before_the_first_words_replaces_the_placeholder(
+    harness: Harness,
+) -> None:
+    await harness.share(harness.write("tower.txt", TOWER))
+    harness.model.failure = UserFacingError("server_down", url="http://127.0.0.1:8000/v1")
+    posts = harness.chat.count("post")
+
+    await harness.say("When was the Glimmerstone Tower built?")
+
+    assert harness.chat.count("post") == posts + 1
+    assert "127.0.0.1:8000" in harness.chat.last()
+    assert "…" not in harness.chat.last()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from core.citations import cited_numbers, format_sources, link_at_time, select_cited
+from core.citations import (
+    cited_numbers,
+    format_sources,
+    link_at_time,
+    select_cited,
+    source_links,
+)
 from core.commands import UnknownCommand, parse_command
 from core.language import detect_language
 from core.models import Chunk, Passage, Source, SourceKind
@@ -46,7 +52,7 @@ def _passage(
 def test_sources_share_a_line_when_they_point_at_the_same_place() -> None:
     passages = [_passage("a.pdf", 3), _passage("a.pdf", 3), _passage("b.txt")]
 
-    text = format_sources(select_cited("Uses [1] and [2] and [3].", passages))
+    text = format_sources(source_links(select_cited("Uses [1] and [2] and [3].", passages)))
 
     assert text == "Sources:\n[1][2] a.pdf, p. 3\n[3] b.txt"
 
@@ -54,7 +60,7 @@ def test_sources_share_a_line_when_they_point_at_the_same_place() -> None:
 def test_youtube_sources_link_to_the_second() -> None:
     passage = _passage("Talk", url="https://www.youtube.com/watch?v=abc&t=5s", start=95.4)
 
-    text = format_sources(select_cited("[1]", [passage]))
+    text = format_sources(source_links(select_cited("[1]", [passage])))
 
     assert "Talk @ 1:35 <https://www.youtube.com/watch?v=abc&t=95s>" in text
     assert link_at_time("https://youtu.be/abc", 7) == "https://youtu.be/abc?t=7s"

@@ -44,6 +44,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+    if os.environ.get("E2E_ORDER") == "reverse":
+        # `make test-reversed`: every e2e test must set up what it needs, in any order.
+        items.reverse()
 
 
 @pytest.fixture(scope="session")

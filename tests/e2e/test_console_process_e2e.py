@@ -3,6 +3,7 @@ clear replies, the console keeps serving, and indexed data survives a restart.""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -157,3 +158,32 @@ def test_again_forget_and_reset_carry_over_a_restart(tmp_path: Path) -> None:
     assert "notes.txt" not in third.stdout
     assert "This channel has no sources yet." in fourth.stdout
     assert "There is no answer of mine here to redo yet" in fourth.stdout
+
+
+def deliver_once(data_dir: Path, message_id: str, text: str) -> list[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("RAGBOT_")}
+    environment |= {"RAGBOT_DATA_DIR": str(data_dir), "RAGBOT_LLM__MODEL_PATH": str(MODEL)}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.support.deliver_once", message_id, text],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    shown: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return shown
+
+
+def test_a_message_id_delivered_again_after_a_restart_is_dropped(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+
+    first = deliver_once(data_dir, "Ev01-retry", "sources")
+    retried = deliver_once(data_dir, "Ev01-retry", "sources")
+    another = deliver_once(data_dir, "Ev02", "sources")
+
+    assert len(first) == 1 and first[0].startswith("This channel has no sources yet.")
+    assert retried == []
+    assert another == first

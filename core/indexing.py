@@ -1,0 +1,100 @@
+"""The files of one message indexed one by one: catalog status, progress and a reply each."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from core.catalog import SourceStatus, new_entry
+from core.errors import UserFacingError
+from core.ingestion import IngestionService
+from core.language import detect_language
+from core.messages import say
+from core.models import Attachment, IncomingMessage
+from core.ports import ChatClient, SourceCatalog
+from core.progress import progress_for
+from core.replies import guarded, replier
+
+log = logging.getLogger("ragbot.indexing")
+
+
+class AttachmentIndexing:
+    """Indexes a message's attachments through the ingestion service, each file within its
+    own error boundary, keeping the sources catalog up to date."""
+
+    def __init__(
+        self,
+        ingestion: IngestionService,
+        catalog: SourceCatalog,
+        *,
+        summaries_up_to_files: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ingestion = ingestion
+        self._catalog = catalog
+        self._summaries_up_to_files = summaries_up_to_files
+        self._clock = clock
+
+    async def index_attachments(
+        self, message: IncomingMessage, chat: ChatClient, summaries: bool = True
+    ) -> int:
+        """Index every attachment of `message`; return how many were indexed."""
+        attachments = message.attachments
+        total = len(attachments)
+        summarize = summaries and total <= self._summaries_up_to_files
+        progress = progress_for(message, chat, self._clock) if total > 1 else None
+        succeeded = 0
+        for done, attachment in enumerate(attachments):
+            if progress is not None:
+                await progress.progress(done, total, attachment.name)
+            succeeded += await self._index_one(message, chat, attachment, summarize)
+        if progress is not None:
+            await progress.progress(total, total, "")
+            await chat.post(
+                message.channel,
+                say("index_batch_done", detect_language(message.text), ok=succeeded, total=total),
+                message.thread_id,
+            )
+        return succeeded
+
+    async def _index_one(
+        self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
+    ) -> bool:
+        language = detect_language(message.text)
+        reply = replier(message, chat)
+        catalog = self._catalog
+        entry = new_entry(
+            self._ingestion.source_of(attachment), message.author.name or message.author.id
+        )
+
+        async def work() -> None:
+            await catalog.record_source(message.channel, entry)
+            try:
+                report = await self._ingestion.index_file(message.channel, attachment, summarize)
+            except UserFacingError as error:
+                # Kept in the language of whoever shared the file, as the reply said it.
+                reason = error.text(language)
+                failed = entry.with_status(SourceStatus.FAILED, reason=reason)
+                await catalog.record_source(message.channel, failed)
+                raise UserFacingError(
+                    "index_failed", title=attachment.name, reason=reason
+                ) from error
+            except Exception:
+                failed = entry.with_status(
+                    SourceStatus.FAILED, reason=say("internal_error", language)
+                )
+                await catalog.record_source(message.channel, failed)
+                raise
+            ready = entry.with_status(SourceStatus.READY, chunk_count=report.chunk_count)
+            await catalog.record_source(message.channel, ready)
+            key = "reindexed" if report.replaced else "indexed"
+            text = say(key, language, title=report.source.title, chunks=report.chunk_count)
+            if report.summary:
+                text += "\n" + say("summary", language, summary=report.summary)
+            await reply(text)
+
+        # Each file has its own boundary: one bad file does not stop the others.
+        return await guarded(
+            work(), reply, language, f"indexing {attachment.name} in {message.channel}"
+        )
