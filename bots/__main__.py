@@ -1,4 +1,5 @@
-"""Command line: `python -m bots console | ingest PATH --channel NAME | doctor | reindex`."""
+"""Command line: `python -m bots console | slack | ingest PATH --channel NAME | doctor |
+reindex`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bots.bootstrap import Runtime, bootstrap
 from bots.console import run_console, stdin_reader
 from bots.doctor import describe_store, run_doctor
 from bots.model_choice import ModelChoice, choose_model
+from bots.slack import SlackSetupError, run_slack, slack_config
 from config.settings import Settings, SettingsError, load_settings
 from core.errors import UserFacingError
 from core.migration import CollectionMigrator
@@ -74,6 +76,24 @@ async def _console(settings: Settings, channel: str) -> None:
         await runtime.close()
 
 
+async def _slack(settings: Settings) -> int:
+    try:
+        slack_config(settings.slack)
+    except SlackSetupError as error:
+        print(f"ragbot: {error}", file=sys.stderr)
+        return 2
+    runtime, choice = _start(settings)
+    print(
+        f"ragbot slack ({settings.slack.mode} mode): {_describe(settings, choice)}.",
+        file=sys.stderr,
+    )
+    try:
+        await run_slack(runtime, settings.slack)
+    finally:
+        await runtime.close()
+    return 0
+
+
 async def _ingest(settings: Settings, path: str, channel: str) -> int:
     runtime, _ = _start(settings)
     chat = ConsoleChat()
@@ -120,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     console = commands.add_parser("console", help="talk to the bot in this terminal")
     console.add_argument("--channel", help="channel to start in (console.channel)")
+    commands.add_parser("slack", help="serve a Slack workspace (settings [slack])")
     ingest = commands.add_parser("ingest", help="index a file or a folder into a channel")
     ingest.add_argument("path")
     ingest.add_argument("--channel", required=True, help="console channel name")
@@ -141,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "console":
             asyncio.run(_console(settings, arguments.channel or settings.console.channel))
             return 0
+        if arguments.command == "slack":
+            return asyncio.run(_slack(settings))
         if arguments.command == "doctor":
             return asyncio.run(_doctor(settings))
         if arguments.command == "reindex":

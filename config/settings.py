@@ -112,6 +112,23 @@ class IngestSettings(Section):
     summaries_up_to_files: int = Field(default=3, ge=0)
 
 
+class SlackSettings(Section):
+    mode: Literal["socket", "http"] = "socket"
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=0, le=65535)
+    api_url: str = "https://slack.com/api/"
+    admin_users: str = ""
+    command: str = "/rag"
+    working_emoji: str = "eyes"
+
+    def admin_user_ids(self) -> frozenset[str]:
+        """The configured admin user ids (comma or space separated)."""
+        return frozenset(self.admin_users.replace(",", " ").split())
+
+
 class ConsoleSettings(Section):
     channel: str = "general"
 
@@ -137,6 +154,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     ingest: IngestSettings = IngestSettings()
     console: ConsoleSettings = ConsoleSettings()
+    slack: SlackSettings = SlackSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from core.catalog import SourceStatus, new_entry
 from core.errors import UserFacingError
 from core.ingestion import IngestionService
 from core.language import detect_language
 from core.messages import say
-from core.models import Attachment, IncomingMessage
-from core.ports import ChatClient, SourceCatalog
+from core.models import Attachment, IncomingMessage, IndexReport
+from core.ports import ChatClient, FileDownloads, SourceCatalog
 from core.progress import progress_for
 from core.replies import guarded, replier
 
@@ -58,6 +60,19 @@ class AttachmentIndexing:
             )
         return succeeded
 
+    async def _fetch_and_index(
+        self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
+    ) -> IndexReport:
+        ingestion = self._ingestion
+        if attachment.path is not None or not isinstance(chat, FileDownloads):
+            return await ingestion.index_file(message.channel, attachment, summarize)
+        # Refused before a byte is fetched when the platform already says it is too big.
+        ingestion.check_size(attachment)
+        with tempfile.TemporaryDirectory(prefix="ragbot-file-") as folder:
+            path = await chat.download(attachment, folder, ingestion.max_file_bytes)
+            fetched = replace(attachment, path=path)
+            return await ingestion.index_file(message.channel, fetched, summarize)
+
     async def _index_one(
         self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
     ) -> bool:
@@ -71,7 +86,7 @@ class AttachmentIndexing:
         async def work() -> None:
             await catalog.record_source(message.channel, entry)
             try:
-                report = await self._ingestion.index_file(message.channel, attachment, summarize)
+                report = await self._fetch_and_index(message, chat, attachment, summarize)
             except UserFacingError as error:
                 # Kept in the language of whoever shared the file, as the reply said it.
                 reason = error.text(language)

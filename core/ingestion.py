@@ -95,6 +95,11 @@ class IngestionService:
         self._model = model
         self._settings = settings
 
+    @property
+    def max_file_bytes(self) -> int:
+        """The largest file indexed."""
+        return self._settings.max_file_bytes
+
     def source_of(self, attachment: Attachment) -> Source:
         """The source an attachment becomes (the same file or link: the same source)."""
         key = attachment.url or os.path.abspath(attachment.path or attachment.name)
@@ -105,7 +110,22 @@ class IngestionService:
             url=attachment.url,
         )
 
+    def _check_size(self, attachment: Attachment, size: int) -> None:
+        if size > self._settings.max_file_bytes:
+            raise UserFacingError(
+                "file_too_big",
+                name=attachment.name,
+                size=_megabytes(size),
+                limit=_megabytes(self._settings.max_file_bytes),
+            )
+
+    def check_size(self, attachment: Attachment) -> None:
+        """Refuse a file the platform says is over the cap, before anything downloads it."""
+        if attachment.size_bytes is not None:
+            self._check_size(attachment, attachment.size_bytes)
+
     def _checked_path(self, attachment: Attachment) -> str:
+        self.check_size(attachment)
         if not attachment.path:
             raise UserFacingError("file_unavailable", name=attachment.name)
         path = attachment.path
@@ -116,13 +136,7 @@ class IngestionService:
         size = os.path.getsize(path)
         if size == 0:
             raise UserFacingError("file_empty", name=attachment.name)
-        if size > self._settings.max_file_bytes:
-            raise UserFacingError(
-                "file_too_big",
-                name=attachment.name,
-                size=_megabytes(size),
-                limit=_megabytes(self._settings.max_file_bytes),
-            )
+        self._check_size(attachment, size)
         return path
 
     async def index_file(

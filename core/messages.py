@@ -21,6 +21,22 @@ _CATALOG: dict[str, dict[str, str]] = {
     },
     "sources_header": {ENGLISH: "Sources", KOREAN: "출처"},
     "internal_error": {ENGLISH: "internal error", KOREAN: "내부 오류"},
+    "slack_missing_scope": {
+        ENGLISH: "The Slack app lacks the `{scope}` permission: a workspace admin can add it under OAuth & Permissions and reinstall the app.",
+        KOREAN: "Slack 앱에 `{scope}` 권한이 없습니다. 워크스페이스 관리자가 OAuth & Permissions에서 추가한 뒤 앱을 다시 설치해 주세요.",
+    },
+    "slack_not_in_channel": {
+        ENGLISH: "I am not a member of this channel: invite me with `/invite @ragbot` and ask again.",
+        KOREAN: "저는 이 채널의 멤버가 아닙니다. `/invite @ragbot`으로 초대한 뒤 다시 물어봐 주세요.",
+    },
+    "slack_failed": {
+        ENGLISH: "Slack refused {action} ({code}).",
+        KOREAN: "Slack이 {action} 요청을 거부했습니다 ({code}).",
+    },
+    "asked_by": {
+        ENGLISH: "{name} asked: {question}",
+        KOREAN: "{name} 님의 질문: {question}",
+    },
     "indexed": {
         ENGLISH: "Indexed *{title}*: {chunks} chunks.",
         KOREAN: "*{title}* 색인 완료: 청크 {chunks}개.",

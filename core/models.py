@@ -34,6 +34,7 @@ class Attachment:
     url: str | None = None
     size_bytes: int | None = None
     mime_type: str | None = None
+    file_id: str | None = None  # the platform's id of a shared file, to fetch it by
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 from core.catalog import CatalogEntry
 from core.conversation import ConversationKey, LastAnswer
 from core.models import (
+    Attachment,
     Button,
     ChannelRef,
     ChatTurn,
@@ -102,6 +103,16 @@ class NativeSources(Protocol):
         self, ref: MessageRef, heading: str, sources: Sequence[SourceLink]
     ) -> None:
         """Show `sources` under the message `ref`, titled `heading`."""
+        ...
+
+
+@runtime_checkable
+class FileDownloads(Protocol):
+    """Fetches a file shared on the platform (which only the bot's credentials may read)."""
+
+    async def download(self, attachment: Attachment, folder: str, max_bytes: int) -> str:
+        """Save `attachment` into `folder` and return its path; refuse (UserFacingError)
+        a file past `max_bytes`, also when the platform's size was wrong."""
         ...
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bots.bootstrap import Runtime
 from core.models import ChannelRef
@@ -17,15 +18,26 @@ CHANNEL_A = ChannelRef("console", "e2e", "alpha")
 CHANNEL_B = ChannelRef("console", "e2e", "beta")
 
 
-@pytest.fixture(scope="module")
-def alpha(runtime: Runtime) -> Conversation:
-    return Conversation(runtime, CHANNEL_A)
+CHANNEL_C = ChannelRef("console", "e2e", "gamma")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def indexed(runtime: Runtime, documents: dict[str, Path]) -> tuple[Conversation, str]:
+    """Channel alpha with both documents indexed, and the reply to the indexing."""
+    alpha = Conversation(runtime, CHANNEL_A)
+    reply = await alpha.share(documents["glimmer"], documents["roster"])
+    return alpha, reply
+
+
+@pytest.fixture
+def alpha(indexed: tuple[Conversation, str]) -> Conversation:
+    return indexed[0]
 
 
 async def test_indexing_replies_with_title_chunks_and_a_summary(
-    alpha: Conversation, documents: dict[str, Path]
+    indexed: tuple[Conversation, str],
 ) -> None:
-    reply = await alpha.share(documents["glimmer"], documents["roster"])
+    reply = indexed[1]
 
     assert "Indexed *glimmerstone.txt*:" in reply
     assert "Indexed *office-notes.md*:" in reply
@@ -99,16 +111,19 @@ async def test_unrelated_question_finds_nothing_without_calling_the_model(
 
 
 async def test_forget_removes_one_source_and_reset_removes_the_rest(
-    alpha: Conversation,
+    runtime: Runtime, documents: dict[str, Path]
 ) -> None:
-    listing = await alpha.say("sources")
+    # A channel of its own: forgetting must not take the sources of the other tests.
+    gamma = Conversation(runtime, CHANNEL_C)
+    await gamma.share(documents["glimmer"], documents["roster"])
+    listing = await gamma.say("sources")
     assert "glimmerstone.txt" in listing and "office-notes.md" in listing
 
-    assert "Forgot *glimmerstone.txt*" in await alpha.say("forget glimmerstone.txt")
-    assert "hold nothing on that" in await alpha.say("When was the Glimmerstone Tower built?")
-    assert "Pelican-5" in await alpha.say("What is the office wifi network called?")
+    assert "Forgot *glimmerstone.txt*" in await gamma.say("forget glimmerstone.txt")
+    assert "hold nothing on that" in await gamma.say("When was the Glimmerstone Tower built?")
+    assert "Pelican-5" in await gamma.say("What is the office wifi network called?")
 
-    assert "Type `reset confirm` to go ahead" in await alpha.say("reset")
-    assert "1 sources and the conversation are forgotten" in await alpha.say("reset confirm")
-    assert "hold nothing on that" in await alpha.say("What is the office wifi network called?")
-    assert "no sources yet" in await alpha.say("sources")
+    assert "Type `reset confirm` to go ahead" in await gamma.say("reset")
+    assert "1 sources and the conversation are forgotten" in await gamma.say("reset confirm")
+    assert "hold nothing on that" in await gamma.say("What is the office wifi network called?")
+    assert "no sources yet" in await gamma.say("sources")

@@ -1,0 +1,6 @@
+"""Slack: the bolt app, the chat client and the translation of Slack's events."""
+
+from adapters.slack.app import SlackBot, SlackConfig, web_client
+from adapters.slack.chat import SlackChat
+
+__all__ = ["SlackBot", "SlackChat", "SlackConfig", "web_client"]

@@ -1,0 +1,252 @@
+"""The real slack-bolt app in HTTP mode against a fake Slack Web API on 127.0.0.1: signed
+events, retries, slash commands and clicks reach the core once, and its replies reach Slack
+as the calls a workspace expects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+from adapters.slack import SlackBot, SlackConfig
+from bots.slack import serve_http
+from core.models import ChannelRef, IncomingAction, IncomingMessage
+from core.ports import ChatClient
+from tests.core.conftest import TOWER, Harness, build_harness
+from tests.fakes import ScriptedModel
+from tests.support.fake_slack import (
+    SLACK_ENVIRONMENT_VARIABLES,
+    FakeSlackApi,
+    app_mention_event,
+    event_callback,
+    message_event,
+    signed_headers,
+)
+
+SECRET = "signing-secret"
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@dataclass
+class Workspace:
+    """A fake Slack, the bolt app serving it, and the bot behind it."""
+
+    api: FakeSlackApi
+    slack: SlackBot
+    harness: Harness
+    url: str
+    done: asyncio.Queue[str]
+    gate: asyncio.Event
+
+    async def deliver(self, body: dict[str, object], retry: int = 0, secret: str = SECRET) -> int:
+        """POST a signed Events API body; return the HTTP status."""
+        raw = json.dumps(body).encode()
+        headers = signed_headers(secret, raw)
+        if retry:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.url, data=raw, headers=headers) as response,
+        ):
+            return response.status
+
+    async def handled(self) -> str:
+        """Wait until the core finished one delivery; its message id."""
+        return await asyncio.wait_for(self.done.get(), 20)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Workspace]:
+    for name in SLACK_ENVIRONMENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    harness = build_harness(
+        tmp_path, model=ScriptedModel("The tower was built in 1887 [1].", "It is in Vellmora.")
+    )
+    done: asyncio.Queue[str] = asyncio.Queue()
+    gate = asyncio.Event()
+    gate.set()
+
+    async def on_message(message: IncomingMessage, chat: ChatClient) -> None:
+        # A test holds the gate to see what Slack got before the core did any work.
+        await gate.wait()
+        await harness.bot.handle(message, chat)
+        done.put_nowait(message.message_id)
+
+    async def on_action(action: IncomingAction, chat: ChatClient) -> None:
+        await harness.bot.handle_action(action, chat)
+        done.put_nowait(action.action_id)
+
+    async with FakeSlackApi() as api:
+        api.add_user("U123", "mina", is_admin=False)
+        api.add_user("UADMIN", "boss", is_admin=True)
+        api.add_channel("C123", "general")
+        config = SlackConfig(bot_token=api.bot_token, signing_secret=SECRET, api_url=api.base_url)
+        slack = SlackBot(config, on_message, on_action)
+        await slack.connect()
+        runner = await serve_http(slack, "127.0.0.1", 0)
+        port = runner.addresses[0][1]
+        try:
+            yield Workspace(
+                api, slack, harness, f"http://127.0.0.1:{port}/slack/events", done, gate
+            )
+        finally:
+            await runner.cleanup()
+
+
+GENERAL = ChannelRef("slack", "T1", "C123")
+
+
+async def index_tower(workspace: Workspace) -> None:
+    await workspace.harness.share(workspace.harness.write("tower.txt", TOWER), channel=GENERAL)
+
+
+async def test_a_mention_gets_a_reaction_then_an_answer_in_its_thread_with_linked_sources(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+    api = workspace.api
+    mention = app_mention_event("<@UBOT> When was the Glimmerstone Tower built?")
+
+    assert await workspace.deliver(event_callback(mention)) == 200
+    await workspace.handled()
+
+    reaction = api.calls_to("reactions.add")[0]
+    assert reaction.params["timestamp"] == mention["ts"] and reaction.params["name"] == "eyes"
+    placeholder = api.calls_to("chat.postMessage")[0]
+    assert placeholder.params["thread_ts"] == mention["ts"]
+    replies = [m for m in api.thread("C123", str(mention["ts"])) if m.bot_id or m.user == "UBOT"]
+    assert len(replies) == 1, "one answer message, edited as it streamed"
+    blocks = replies[0].blocks or []
+    assert blocks[0]["type"] == "markdown"
+    assert blocks[0]["text"].startswith("The tower was built in 1887")
+    context = next(block for block in blocks if block["type"] == "context")
+    assert any("tower.txt" in element["text"] for element in context["elements"])
+    assert any(block["type"] == "actions" for block in blocks)
+    # The question reached the core as words: no bot mention, its author resolved.
+    prompt = " ".join(turn.content for turn in workspace.harness.model.prompts[-1])
+    assert "When was the Glimmerstone Tower built?" in prompt and "<@UBOT>" not in prompt
+
+
+async def test_a_retry_and_the_message_copy_of_a_mention_get_no_second_answer(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+    mention = app_mention_event("<@UBOT> When was the Glimmerstone Tower built?")
+    copy = message_event(mention["text"], ts=mention["ts"])
+
+    await workspace.deliver(event_callback(mention))
+    await workspace.handled()
+    assert await workspace.deliver(event_callback(mention), retry=1) == 200
+    await workspace.deliver(event_callback(copy))
+    await workspace.handled()
+
+    assert workspace.harness.model.questions_asked == 1
+    assert len(workspace.api.calls_to("reactions.add")) == 1
+
+
+async def test_a_badly_signed_event_gets_401_and_reaches_no_handler(workspace: Workspace) -> None:
+    mention = app_mention_event("<@UBOT> hello?")
+
+    status = await workspace.deliver(event_callback(mention), secret="wrong")
+
+    assert status == 401
+    assert workspace.done.empty()
+    assert workspace.api.calls_to("reactions.add") == []
+
+
+async def test_messages_of_bots_and_plain_channel_chatter_are_not_answered(
+    workspace: Workspace,
+) -> None:
+    await workspace.deliver(event_callback(message_event("hello all")))
+    await workspace.deliver(event_callback(message_event("beep", subtype="bot_message")))
+    await workspace.deliver(event_callback(message_event("me", user="UBOT", bot_id="BBOT")))
+    await workspace.api.wait_for("auth.test")
+
+    assert workspace.done.empty()
+    assert workspace.api.calls_to("chat.postMessage") == []
+
+
+async def post_form(workspace: Workspace, body: bytes) -> tuple[int, str]:
+    """POST a signed form (a slash command, a click); the status and the ack's body."""
+    headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(workspace.url, data=body, headers=headers) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_slash_sources_is_acked_before_the_work_and_answered_only_to_its_user(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+    workspace.gate.clear()
+
+    status, _ = await post_form(workspace, workspace.api.slash_command_form(text="sources"))
+    # The ack came back while the core was held from starting.
+    assert status == 200
+    assert workspace.api.calls_to("chat.postEphemeral") == []
+    workspace.gate.set()
+
+    ephemeral = await workspace.api.wait_for("chat.postEphemeral")
+    assert len(ephemeral) == 1
+    assert ephemeral[0].params["user"] == "U123"
+    assert "tower.txt" in str(ephemeral[0].params["text"])
+    assert workspace.api.calls_to("chat.postMessage") == []
+
+
+async def test_reset_by_a_member_is_refused_and_an_admin_gets_a_confirm_button(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+
+    await post_form(
+        workspace,
+        workspace.api.slash_command_form(text="reset", user_id="U123", trigger_id="111.1.a"),
+    )
+    await workspace.api.wait_for("chat.postEphemeral")
+    await post_form(
+        workspace,
+        workspace.api.slash_command_form(text="reset", user_id="UADMIN", trigger_id="111.2.b"),
+    )
+
+    refused, asked = await workspace.api.wait_for("chat.postEphemeral", count=2)
+    assert "admin" in str(refused.params["text"]).lower()
+    assert asked.params["user"] == "UADMIN"
+    buttons = [block for block in asked.params["blocks"] if block["type"] == "actions"]
+    assert buttons and buttons[0]["elements"][0]["action_id"].startswith("reset_confirm")
+
+
+async def test_regenerate_replaces_the_answer_in_place(workspace: Workspace) -> None:
+    await index_tower(workspace)
+    mention = app_mention_event("<@UBOT> When was the Glimmerstone Tower built?")
+    await workspace.deliver(event_callback(mention))
+    await workspace.handled()
+    answer = workspace.api.calls_to("chat.update")[-1]
+    regenerate = next(
+        element
+        for block in answer.params["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    )
+    posts = len(workspace.api.calls_to("chat.postMessage"))
+
+    click = workspace.api.block_actions_form(
+        regenerate["action_id"],
+        regenerate["value"],
+        message_ts=str(answer.params["ts"]),
+        thread_ts=str(mention["ts"]),
+    )
+    status, _ = await post_form(workspace, click)
+    await workspace.handled()
+
+    assert status == 200
+    assert len(workspace.api.calls_to("chat.postMessage")) == posts
+    final = workspace.api.message("C123", str(answer.params["ts"]))
+    assert final.blocks is not None and final.blocks[0]["text"].startswith("It is in Vellmora.")
