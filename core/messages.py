@@ -329,6 +329,10 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "{url} answered with HTTP status {status}; check that the link opens.",
         KOREAN: "{url}이(가) HTTP 상태 {status}(으)로 응답했습니다. 링크가 열리는지 확인해 주세요.",
     },
+    "captions_unreadable": {
+        ENGLISH: "The captions are not readable WebVTT ({detail}).",
+        KOREAN: "자막이 읽을 수 있는 WebVTT 형식이 아닙니다 ({detail}).",
+    },
     "link_unreachable": {
         ENGLISH: "Could not fetch {url}: the site did not answer properly. Try again later.",
         KOREAN: "{url}을(를) 가져오지 못했습니다. 사이트가 제대로 응답하지 않았습니다. 나중에 다시 시도해 주세요.",

@@ -137,6 +137,24 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """One caption of a video or recording: when it is shown (seconds) and its plain text."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A titled part of a video, from `start` seconds to the next chapter (or `end`)."""
+
+    title: str
+    start: float
+    end: float | None = None
+
+
+@dataclass(frozen=True)
 class VectorSpace:
     """One named vector every point of a collection carries (one per embedding model)."""
 
