@@ -118,7 +118,9 @@ class Chunk:
     """A piece of a source ready to embed; `page` and seconds locate it in the source.
 
     `index` is its position in the source, so neighbouring chunks can be fetched as context;
-    `heading` is the section it belongs to (embedded with it, shown to the model).
+    `heading` is the section it belongs to (embedded with it, shown to the model; a video's
+    chapter). `cue_starts` holds, for a transcript, each caption's offset in `text` and the
+    second it starts at, so a citation can point inside the chunk.
     """
 
     text: str
@@ -129,6 +131,7 @@ class Chunk:
     end_seconds: float | None = None
     language: str | None = None
     heading: str | None = None
+    cue_starts: tuple[tuple[int, float], ...] = ()
 
     @property
     def embedded_text(self) -> str:
