@@ -322,6 +322,38 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "The sources I found are related but do not say that. I looked at: {looked}.",
         KOREAN: "찾은 자료가 관련은 있지만 그 내용은 나와 있지 않습니다. 살펴본 자료: {looked}.",
     },
+    "link_scheme": {
+        ENGLISH: "Only http:// and https:// links can be read; {url} is neither.",
+        KOREAN: "http:// 또는 https:// 링크만 읽을 수 있습니다. {url}은(는) 둘 다 아닙니다.",
+    },
+    "link_no_host": {
+        ENGLISH: "{url} names no site to fetch from; check the link.",
+        KOREAN: "{url}에는 가져올 사이트가 없습니다. 링크를 확인해 주세요.",
+    },
+    "link_unresolvable": {
+        ENGLISH: "Cannot find the site {host}; check the link.",
+        KOREAN: "{host} 사이트를 찾을 수 없습니다. 링크를 확인해 주세요.",
+    },
+    "link_private_address": {
+        ENGLISH: "{host} is a private or local network address, so I will not fetch it.",
+        KOREAN: "{host}은(는) 사설 또는 로컬 네트워크 주소이므로 가져오지 않습니다.",
+    },
+    "link_too_large": {
+        ENGLISH: "{url} is larger than {limit}, more than I read from a link.",
+        KOREAN: "{url}은(는) {limit}보다 커서 링크에서 읽을 수 있는 크기를 넘습니다.",
+    },
+    "link_status": {
+        ENGLISH: "{url} answered with HTTP status {status}; check that the link opens.",
+        KOREAN: "{url}이(가) HTTP 상태 {status}(으)로 응답했습니다. 링크가 열리는지 확인해 주세요.",
+    },
+    "captions_unreadable": {
+        ENGLISH: "The captions are not readable WebVTT ({detail}).",
+        KOREAN: "자막이 읽을 수 있는 WebVTT 형식이 아닙니다 ({detail}).",
+    },
+    "link_unreachable": {
+        ENGLISH: "Could not fetch {url}: the site did not answer properly. Try again later.",
+        KOREAN: "{url}을(를) 가져오지 못했습니다. 사이트가 제대로 응답하지 않았습니다. 나중에 다시 시도해 주세요.",
+    },
 }
 
 

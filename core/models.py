@@ -119,7 +119,9 @@ class Chunk:
     """A piece of a source ready to embed; `page` and seconds locate it in the source.
 
     `index` is its position in the source, so neighbouring chunks can be fetched as context;
-    `heading` is the section it belongs to (embedded with it, shown to the model).
+    `heading` is the section it belongs to (embedded with it, shown to the model; a video's
+    chapter). `cue_starts` holds, for a transcript, each caption's offset in `text` and the
+    second it starts at, so a citation can point inside the chunk.
     """
 
     text: str
@@ -130,11 +132,30 @@ class Chunk:
     end_seconds: float | None = None
     language: str | None = None
     heading: str | None = None
+    cue_starts: tuple[tuple[int, float], ...] = ()
 
     @property
     def embedded_text(self) -> str:
         """The text its vectors are made from: the heading, then the text."""
         return f"{self.heading}\n{self.text}" if self.heading else self.text
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One caption of a video or recording: when it is shown (seconds) and its plain text."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A titled part of a video, from `start` seconds to the next chapter (or `end`)."""
+
+    title: str
+    start: float
+    end: float | None = None
 
 
 @dataclass(frozen=True)
