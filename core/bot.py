@@ -16,7 +16,7 @@ from core.channel_settings import (
     MemoryChannelSettingsStore,
 )
 from core.commands import RESET_ACTION, CommandContext, UnknownCommand, parse_command
-from core.conversation import ConversationKey, HandledIds, LastAnswer
+from core.conversation import ConversationKey, HandledIds, LastAnswer, thread_exchanges
 from core.errors import UserFacingError
 from core.feedback import MemoryFeedback
 from core.indexing import AttachmentIndexing
@@ -41,6 +41,7 @@ from core.ports import (
     EphemeralReplies,
     FeedbackLog,
     HandledMessages,
+    ThreadHistory,
     ThreadStarter,
     WorkingSignal,
 )
@@ -262,7 +263,7 @@ class Bot:
         placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
         stream: StreamingReply | None = None
         spot.hold(placeholder, lambda: stream is None or not stream.text.strip())
-        history = await self._conversations.history(key, self._answering.settings.history_turns)
+        history = await self._history(message, chat, key)
         passages = await self._answering.retrieve(message.channel, question, history)
         reply = stream = self._reply_stream(chat, message.channel, message.thread_id, [placeholder])
 
@@ -276,6 +277,26 @@ class Bot:
         last = LastAnswer(question, language, passages, history, reply.messages)
         await self._conversations.set_last_answer(key, last)
         await self._offer_buttons(chat, last, answer.found)
+
+    async def _history(
+        self, message: IncomingMessage, chat: ChatClient, key: ConversationKey
+    ) -> list[Exchange]:
+        """The conversation so far: the platform's own thread where it can be read (a
+        restart or a message the bot never saw loses nothing), else the stored one."""
+        turns = self._answering.settings.history_turns
+        if message.thread_id and isinstance(chat, ThreadHistory):
+            try:
+                earlier = await chat.thread_history(
+                    message.channel, message.thread_id, message.message_id
+                )
+            except Exception:
+                log.warning(
+                    "could not read thread %s; using the stored history", key, exc_info=True
+                )
+            else:
+                if earlier:
+                    return thread_exchanges(earlier, turns)
+        return await self._conversations.history(key, turns)
 
     async def _offer_buttons(self, chat: ChatClient, last: LastAnswer, found: bool) -> None:
         """Regenerate and feedback buttons under an answer, where the platform has them."""

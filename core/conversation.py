@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-from core.models import ChannelRef, Exchange, MessageRef, Passage
+from core.models import ChannelRef, Exchange, MessageRef, Passage, ThreadMessage
 
 ConversationKey = tuple[ChannelRef, str | None]
 
@@ -25,6 +25,24 @@ class LastAnswer:
     history: list[Exchange]
     messages: list[MessageRef] = field(default_factory=list)
     regenerations: int = 0  # how many times `again` redid it
+
+
+def thread_exchanges(messages: list[ThreadMessage], turns: int) -> list[Exchange]:
+    """The last `turns` exchanges of a thread: what people said before each reply of the
+    bot is the question it answered. Replies with no words before them (a file's indexing
+    note) and people's messages the bot did not answer yet are left out."""
+    exchanges: list[Exchange] = []
+    said: list[str] = []
+    for message in messages:
+        text = message.text.strip()
+        if not text:
+            continue
+        if not message.from_bot:
+            said.append(text)
+        elif said:
+            exchanges.append(Exchange("\n".join(said), text))
+            said = []
+    return exchanges[-turns:] if turns > 0 else []
 
 
 class Conversations:

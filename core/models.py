@@ -72,6 +72,15 @@ class IncomingMessage:
 
 
 @dataclass(frozen=True)
+class ThreadMessage:
+    """One earlier message of a thread, as the platform keeps it."""
+
+    author: str
+    text: str
+    from_bot: bool
+
+
+@dataclass(frozen=True)
 class Button:
     """A button under a message: its label, the action it starts, and a value for it."""
 

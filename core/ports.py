@@ -24,6 +24,7 @@ from core.models import (
     SourceLink,
     SourceSummary,
     StoredPoint,
+    ThreadMessage,
     VectorSpace,
 )
 
@@ -113,6 +114,18 @@ class FileDownloads(Protocol):
     async def download(self, attachment: Attachment, folder: str, max_bytes: int) -> str:
         """Save `attachment` into `folder` and return its path; refuse (UserFacingError)
         a file past `max_bytes`, also when the platform's size was wrong."""
+        ...
+
+
+@runtime_checkable
+class ThreadHistory(Protocol):
+    """Reads a thread's earlier messages from the platform, the bot's own replies included:
+    what people said there without the bot, and what it said before a restart, count."""
+
+    async def thread_history(
+        self, channel: ChannelRef, thread_id: str, before_message_id: str
+    ) -> list[ThreadMessage]:
+        """The thread's messages older than `before_message_id`, oldest first."""
         ...
 
 

@@ -91,6 +91,7 @@ class SlackBot:
             self._config.bot_token,
             self._config.working_emoji,
             on_thread_post=events.joined_thread,
+            read_thread=events.thread_messages,
         )
         log.info("slack: connected as %s in %s", identity.get("user_id"), identity.get("team"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -22,9 +22,12 @@ from core.models import (
     IncomingMessage,
     MessageRef,
     SourceLink,
+    ThreadMessage,
 )
 
 log = logging.getLogger("ragbot.slack")
+
+ReadThread = Callable[[str, str, str], Awaitable[list[ThreadMessage]]]
 
 # How many of the bot's messages keep their look in memory (for edits that add sources
 # or buttons); older ones are re-shown from the text of the edit alone.
@@ -32,11 +35,22 @@ _REMEMBERED = 2000
 _DOWNLOAD_PIECE = 64 * 1024
 
 
+# The scope each method needs, for when Slack's answer does not name it.
+_SCOPES = {
+    "files.info": "files:read",
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.replies": "channels:history",
+}
+
+
 def api_error(error: SlackApiError, action: str) -> UserFacingError:
     """A Slack error a person can act on, as a phrase for the chat."""
     code = str(error.response.get("error", "unknown"))
     if code == "missing_scope":
-        return UserFacingError("slack_missing_scope", scope=str(error.response.get("needed", "?")))
+        needed = error.response.get("needed") or _SCOPES.get(action, "?")
+        return UserFacingError("slack_missing_scope", scope=str(needed))
     if code in {"not_in_channel", "channel_not_found", "is_archived"}:
         return UserFacingError("slack_not_in_channel")
     return UserFacingError("slack_failed", action=action, code=code)
@@ -44,7 +58,7 @@ def api_error(error: SlackApiError, action: str) -> UserFacingError:
 
 class SlackChat:
     """ChatClient, WorkingSignal, ButtonsCapable, EphemeralReplies, NativeSources,
-    ThreadStarter and FileDownloads for one Slack workspace.
+    ThreadStarter, ThreadHistory and FileDownloads for one Slack workspace.
 
     Text is sent as standard Markdown in a `markdown` block; sources and buttons are blocks
     of their own under it.
@@ -56,7 +70,9 @@ class SlackChat:
         bot_token: str,
         working_emoji: str = "eyes",
         on_thread_post: Callable[[str, str], None] | None = None,
+        read_thread: ReadThread | None = None,
     ) -> None:
+        self._read_thread = read_thread
         self._on_thread_post = on_thread_post
         self._client = client
         self._token = bot_token
@@ -173,6 +189,19 @@ class SlackChat:
             )
         except SlackApiError as error:
             raise api_error(error, "chat.postEphemeral") from error
+
+    async def thread_history(
+        self, channel: ChannelRef, thread_id: str, before_message_id: str
+    ) -> list[ThreadMessage]:
+        """The thread's earlier messages, read from Slack (a restart loses nothing)."""
+        if self._read_thread is None:
+            return []
+        try:
+            return await self._read_thread(
+                channel.channel, thread_id, message_ts(before_message_id)
+            )
+        except SlackApiError as error:
+            raise api_error(error, "conversations.replies") from error
 
     async def start_thread(self, message: IncomingMessage, title: str) -> str:
         """A Slack thread is the question's own ts: replying there opens it."""

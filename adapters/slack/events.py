@@ -15,7 +15,15 @@ from adapters.slack.blocks import button_of
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.ids import message_id
 from adapters.slack.markup import mentions, plain_text
-from core.models import Attachment, ChannelRef, IncomingAction, IncomingMessage, MessageRef
+from core.models import (
+    Attachment,
+    ChannelRef,
+    IncomingAction,
+    IncomingMessage,
+    MessageRef,
+    ThreadMessage,
+)
+from core.streaming import CURSOR
 
 log = logging.getLogger("ragbot.slack")
 
@@ -173,6 +181,32 @@ class SlackEvents:
         self._other_threads[key] = self._clock()
         return False
 
+    async def thread_messages(
+        self, channel_id: str, thread_ts: str, before_ts: str
+    ) -> list[ThreadMessage]:
+        """A thread's messages older than `before_ts`, oldest first, read from Slack
+        (conversations.replies), the bot's own included; other bots' are left out."""
+        answer = await self._client.conversations_replies(
+            channel=channel_id, ts=thread_ts, limit=200
+        )
+        earlier: list[ThreadMessage] = []
+        for message in answer.get("messages") or []:
+            ts = str(message.get("ts", ""))
+            if _ts_order(ts) >= _ts_order(before_ts):
+                continue
+            if self.is_own(message):
+                earlier.append(ThreadMessage("ragbot", _own_text(message), from_bot=True))
+            elif not message.get("bot_id") and isinstance(message.get("user"), str):
+                text = await plain_text(
+                    str(message.get("text") or ""),
+                    self._bot_user,
+                    self._directory.user_name,
+                    self._directory.channel_name,
+                )
+                name = await self._directory.user_name(message["user"])
+                earlier.append(ThreadMessage(name, text, from_bot=False))
+        return earlier
+
     def is_own(self, message: Event) -> bool:
         """Whether this bot wrote `message`."""
         return message.get("user") == self._bot_user or (
@@ -184,6 +218,20 @@ class SlackEvents:
             return None
         link = f"{self._team_url}/archives/{channel_id}/p{ts.replace('.', '')}"
         return f"{link}?thread_ts={thread_ts}&cid={channel_id}" if thread_ts else link
+
+
+def _ts_order(ts: str) -> tuple[int, int]:
+    seconds, _, fraction = ts.partition(".")
+    return (int(seconds or 0), int(fraction or 0)) if seconds.isdigit() else (0, 0)
+
+
+def _own_text(message: Mapping[str, Any]) -> str:
+    """What the bot said in one of its messages: the markdown block, without the sources
+    and buttons under it, or the plain text."""
+    for block in message.get("blocks") or ():
+        if block.get("type") == "markdown":
+            return str(block.get("text", "")).removesuffix(CURSOR).strip(" …")
+    return str(message.get("text") or "").removesuffix(CURSOR).strip(" …")
 
 
 def _attachment(file: Mapping[str, Any]) -> Attachment:

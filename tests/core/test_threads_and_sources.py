@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from core.bot import THREAD_TITLE_CHARS, thread_title
-from core.models import IncomingMessage, MessageRef, SourceLink
+from core.conversation import thread_exchanges
+from core.models import (
+    ChannelRef,
+    Exchange,
+    IncomingMessage,
+    MessageRef,
+    SourceLink,
+    ThreadMessage,
+)
 from tests.core.conftest import TOWER, Harness, build_harness
 from tests.fakes import RecordingChat, ScriptedModel
 
@@ -131,3 +139,54 @@ def test_a_thread_title_is_the_first_line_cut_at_a_word() -> None:
     assert len(title) <= THREAD_TITLE_CHARS
     assert title.endswith("very…")
     assert thread_title("Short?\nMore") == "Short?"
+
+
+class ReadableThreadChat(ThreadedChat):
+    """A threaded chat whose threads the bot can read back, as Slack's conversations.replies."""
+
+    def __init__(self, earlier: list[ThreadMessage]) -> None:
+        super().__init__()
+        self.earlier = earlier
+        self.read: list[tuple[str, str]] = []
+
+    async def thread_history(
+        self, channel: ChannelRef, thread_id: str, before_message_id: str
+    ) -> list[ThreadMessage]:
+        self.read.append((thread_id, before_message_id))
+        return self.earlier
+
+
+async def test_a_question_in_a_thread_sees_what_was_said_there_before_the_bot_knew_it(
+    tmp_path: Path,
+) -> None:
+    harness = build_harness(tmp_path, model=ScriptedModel("Odile Marchetti built it."))
+    chat = ReadableThreadChat(
+        [
+            ThreadMessage("Mina", "When was the Glimmerstone Tower built?", from_bot=False),
+            ThreadMessage("ragbot", "It was built in 1887.", from_bot=True),
+            ThreadMessage("Jun", "nice, I did not know", from_bot=False),
+        ]
+    )
+    harness.chat = chat
+    await harness.share(harness.write("tower.txt", TOWER))
+
+    await harness.say("And who built the Glimmerstone Tower?", thread="t-9")
+
+    prompt = " ".join(turn.content for turn in harness.model.prompts[-1])
+    assert "When was the Glimmerstone Tower built?" in prompt
+    assert "It was built in 1887." in prompt
+    assert chat.read and chat.read[0][0] == "t-9"
+
+
+def test_thread_exchanges_pair_what_people_said_with_the_bots_next_reply() -> None:
+    messages = [
+        ThreadMessage("ragbot", "Indexed *notes.txt*: 3 chunks.", from_bot=True),
+        ThreadMessage("Mina", "what is the wifi?", from_bot=False),
+        ThreadMessage("Jun", "the office one", from_bot=False),
+        ThreadMessage("ragbot", "Pelican-5.", from_bot=True),
+        ThreadMessage("Mina", "thanks", from_bot=False),
+    ]
+
+    assert thread_exchanges(messages, 3) == [
+        Exchange("what is the wifi?\nthe office one", "Pelican-5.")
+    ]

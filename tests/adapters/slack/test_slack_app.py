@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 import pytest_asyncio
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack import SlackBot, SlackConfig
 from bots.slack import serve_http
@@ -25,6 +26,7 @@ from tests.support.fake_slack import (
     FakeSlackApi,
     app_mention_event,
     event_callback,
+    events_api_envelope,
     message_event,
     signed_headers,
 )
@@ -250,3 +252,136 @@ async def test_regenerate_replaces_the_answer_in_place(workspace: Workspace) -> 
     assert len(workspace.api.calls_to("chat.postMessage")) == posts
     final = workspace.api.message("C123", str(answer.params["ts"]))
     assert final.blocks is not None and final.blocks[0]["text"].startswith("It is in Vellmora.")
+
+
+async def test_a_reply_in_a_thread_the_bot_answered_before_sees_that_threads_messages(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+    api = workspace.api
+    root = api.add_message("C123", "<@UBOT> When was the Glimmerstone Tower built?", "U123")
+    api.add_message(
+        "C123",
+        "It was built in 1887.",
+        "UBOT",
+        thread_ts=root,
+        blocks=[{"type": "markdown", "text": "It was built in 1887."}],
+    )
+    api.add_user("U2", "jun")
+    api.add_message("C123", "and <@U2> asks who built it", "U2", thread_ts=root)
+    follow_up = message_event("And who built the Glimmerstone Tower?", thread_ts=root)
+
+    await workspace.deliver(event_callback(follow_up))
+    await workspace.handled()
+
+    prompt = " ".join(turn.content for turn in workspace.harness.model.prompts[-1])
+    assert "When was the Glimmerstone Tower built?" in prompt
+    assert "It was built in 1887." in prompt
+    # The thread was read from Slack, not from what this process remembered.
+    assert api.calls_to("conversations.replies")
+
+
+async def test_a_file_shared_in_the_channel_is_downloaded_with_the_bot_token_and_indexed(
+    workspace: Workspace,
+) -> None:
+    api = workspace.api
+    api.add_file("F1", "tower.txt", TOWER.encode(), "text/plain")
+    shared = message_event("", files=[api.file_object("F1")])
+
+    await workspace.deliver(event_callback(shared))
+    await workspace.handled()
+
+    download = api.downloads[0]
+    assert download.file_id == "F1" and download.authorized
+    reply = api.calls_to("chat.postMessage")[-1]
+    assert reply.params["thread_ts"] == shared["ts"]
+    assert "Indexed *tower.txt*" in str(reply.params["text"])
+    await workspace.harness.say("sources", channel=GENERAL)
+    assert "tower.txt" in workspace.harness.chat.last()
+
+
+async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
+    workspace: Workspace,
+) -> None:
+    api = workspace.api
+    api.add_file("F2", "huge.txt", b"x" * (2 * 1024 * 1024), "text/plain")
+    shared = message_event("", files=[api.file_object("F2")])
+
+    await workspace.deliver(event_callback(shared))
+    await workspace.handled()
+
+    assert api.downloads == []
+    reply = api.calls_to("chat.postMessage")[-1]
+    assert "huge.txt is 2.0 MB; the limit is 1.0 MB" in str(reply.params["text"])
+
+
+async def test_socket_mode_acks_an_envelope_and_the_answer_follows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in SLACK_ENVIRONMENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    harness = build_harness(tmp_path, model=ScriptedModel("The tower was built in 1887 [1]."))
+    done: asyncio.Queue[str] = asyncio.Queue()
+
+    async def on_message(message: IncomingMessage, chat: ChatClient) -> None:
+        await harness.bot.handle(message, chat)
+        done.put_nowait(message.message_id)
+
+    async with FakeSlackApi() as api:
+        config = SlackConfig(bot_token=api.bot_token, api_url=api.base_url, verify_requests=False)
+        slack = SlackBot(config, on_message, harness.bot.handle_action)
+        await slack.connect()
+        await harness.share(harness.write("tower.txt", TOWER), channel=GENERAL)
+        handler = AsyncSocketModeHandler(slack.app, api.app_token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            mention = app_mention_event("<@UBOT> When was the Glimmerstone Tower built?")
+            envelope = events_api_envelope(mention)
+            await api.socket_send(envelope)
+            await api.wait_for_ack(str(envelope["envelope_id"]))
+            await asyncio.wait_for(done.get(), 20)
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+        answer = [m for m in api.thread("C123", str(mention["ts"])) if m.user == "UBOT" or m.bot_id]
+        assert answer and answer[0].blocks is not None
+        assert answer[0].blocks[0]["text"].startswith("The tower was built in 1887")
+
+
+async def test_the_same_channel_id_in_another_workspace_does_not_see_these_sources(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+    other_team = app_mention_event("<@UBOT> When was the Glimmerstone Tower built?", team="T2")
+    other_channel = app_mention_event(
+        "<@UBOT> When was the Glimmerstone Tower built?", channel="C999"
+    )
+
+    await workspace.deliver(event_callback(other_team, team_id="T2"))
+    await workspace.handled()
+    await workspace.deliver(event_callback(other_channel))
+    await workspace.handled()
+
+    for event in (other_team, other_channel):
+        replies = workspace.api.thread(str(event["channel"]), str(event["ts"]))
+        bot_replies = [m for m in replies if m.user == "UBOT" or m.bot_id]
+        assert bot_replies and bot_replies[-1].blocks is not None
+        assert "hold nothing on that" in bot_replies[-1].blocks[0]["text"]
+    assert workspace.harness.model.questions_asked == 0
+
+
+async def test_a_missing_scope_is_told_in_the_files_thread_in_the_language_of_the_message(
+    workspace: Workspace,
+) -> None:
+    api = workspace.api
+    api.add_file("F3", "회의록.txt", "회의는 월요일입니다.".encode(), "text/plain")
+    api.fail_next("files.info", "missing_scope")
+    shared = message_event("회의록 공유합니다", files=[api.file_object("F3")])
+
+    await workspace.deliver(event_callback(shared))
+    await workspace.handled()
+
+    reply = api.calls_to("chat.postMessage")[-1]
+    assert reply.params["thread_ts"] == shared["ts"]
+    assert "`files:read` 권한이 없습니다" in str(reply.params["text"])
+    assert api.downloads == []
