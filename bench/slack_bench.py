@@ -3,7 +3,8 @@ against the fake Slack Web API on 127.0.0.1, and the real engines behind it.
 
 Side by side in one run: ack latency (HTTP round trip of a signed event) p50/p99 with the
 model idle and while it generates another answer (target p99 <= 0.2 s), and the time from a
-mention to the first streamed words shown in Slack (chat.update with answer text).
+mention to the first words shown in Slack (streamed natively, or edited in with
+--no-native-streaming).
 
     python bench/slack_bench.py [--events 40] [--tokens 160]
 """
@@ -34,6 +35,7 @@ from tests.fakes import RecordingChat
 from tests.support.fake_slack import (
     SLACK_ENVIRONMENT_VARIABLES,
     FakeSlackApi,
+    LoggedMessage,
     app_mention_event,
     event_callback,
     message_event,
@@ -78,15 +80,30 @@ async def ack_latencies(session: aiohttp.ClientSession, url: str, count: int) ->
     ]
 
 
+def shown_text(message: LoggedMessage) -> str:
+    """What Slack shows of a bot message: its markdown block, else its streamed text."""
+    blocks = message.blocks or []
+    return str(blocks[0].get("text", "")) if blocks else message.text
+
+
 async def first_words(api: FakeSlackApi, channel: str, thread_ts: str, began: float) -> float:
-    """Seconds until a bot message in the thread shows answer text (not the placeholder)."""
+    """Seconds until a bot message in the thread shows answer text (not the placeholder),
+    streamed natively or edited in; polled every 5 ms."""
     while True:
         for message in api.thread(channel, thread_ts):
-            blocks = message.blocks or []
-            text = str(blocks[0].get("text", "")) if blocks else ""
+            text = shown_text(message)
             if message.user == "UBOT" and text.strip(" …") and "ahead of yours" not in text:
                 return time.perf_counter() - began
-        await api.wait_for("chat.update", count=len(api.calls_to("chat.update")) + 1, timeout=300)
+        await asyncio.sleep(0.005)
+
+
+def finished(api: FakeSlackApi, channel: str, thread_ts: str) -> bool:
+    """Whether the answer is done: its buttons come last."""
+    return any(
+        block.get("type") == "actions"
+        for message in api.thread(channel, thread_ts)
+        for block in message.blocks or []
+    )
 
 
 async def main() -> None:
@@ -94,6 +111,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--tokens", type=int, default=160)
+    parser.add_argument("--no-native-streaming", action="store_true")
     arguments = parser.parse_args()
     for name in SLACK_ENVIRONMENT_VARIABLES:
         os.environ.pop(name, None)
@@ -119,7 +137,10 @@ async def main() -> None:
         await runtime.bot.handle(shared, RecordingChat())
         async with FakeSlackApi() as api:
             config = SlackConfig(
-                bot_token=api.bot_token, signing_secret=SECRET, api_url=api.base_url
+                bot_token=api.bot_token,
+                signing_secret=SECRET,
+                api_url=api.base_url,
+                native_streaming=not arguments.no_native_streaming,
             )
             slack = SlackBot(config, runtime.bot.handle, runtime.bot.handle_action)
             await slack.connect()
@@ -128,8 +149,10 @@ async def main() -> None:
             try:
                 async with aiohttp.ClientSession() as session:
                     idle = await ack_latencies(session, url, arguments.events)
-                    mention = app_mention_event(
-                        "<@UBOT> Explain the code freeze and the rollback rules in detail."
+                    mention = api.seed_event(
+                        app_mention_event(
+                            "<@UBOT> Explain the code freeze and the rollback rules in detail."
+                        )
                     )
                     began = time.perf_counter()
                     await post_event(session, url, event_callback(mention))
@@ -137,19 +160,9 @@ async def main() -> None:
                     busy = await ack_latencies(session, url, arguments.events)
                     # Buttons come when the answer is finished: then some acks were not
                     # measured against a busy model.
-                    finished_early = any(
-                        block.get("type") == "actions"
-                        for message in api.thread("C123", str(mention["ts"]))
-                        for block in message.blocks or []
-                    )
-                    while not any(
-                        block.get("type") == "actions"
-                        for message in api.thread("C123", str(mention["ts"]))
-                        for block in message.blocks or []
-                    ):
-                        await api.wait_for(
-                            "chat.update", count=len(api.calls_to("chat.update")) + 1, timeout=300
-                        )
+                    finished_early = finished(api, "C123", str(mention["ts"]))
+                    while not finished(api, "C123", str(mention["ts"])):
+                        await asyncio.sleep(0.05)
             finally:
                 await runner.cleanup()
                 await runtime.close()

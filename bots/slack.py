@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.slack import SlackBot, SlackConfig
+from adapters.slack import PLATFORM, SlackBot, SlackConfig
 from bots.bootstrap import Runtime
 from config.settings import SlackSettings
 
@@ -37,13 +37,21 @@ def slack_config(settings: SlackSettings) -> SlackConfig:
         command=settings.command,
         admin_users=settings.admin_user_ids(),
         working_emoji=settings.working_emoji,
+        native_streaming=settings.native_streaming,
         verify_requests=settings.mode == "http",
     )
 
 
 def slack_bot(runtime: Runtime, settings: SlackSettings) -> SlackBot:
     """The Slack app wired to the runtime's bot."""
-    return SlackBot(slack_config(settings), runtime.bot.handle, runtime.bot.handle_action)
+    bot = runtime.bot
+
+    async def file_deleted(workspace: str, file_id: str) -> int:
+        return await bot.forget_shared_file(PLATFORM, workspace, file_id)
+
+    return SlackBot(
+        slack_config(settings), bot.handle, bot.handle_action, on_file_deleted=file_deleted
+    )
 
 
 def http_app(slack: SlackBot) -> web.Application:

@@ -123,6 +123,7 @@ class SlackSettings(Section):
     admin_users: str = ""
     command: str = "/rag"
     working_emoji: str = "eyes"
+    native_streaming: bool = True
 
     def admin_user_ids(self) -> frozenset[str]:
         """The configured admin user ids (comma or space separated)."""

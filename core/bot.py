@@ -20,12 +20,13 @@ from core.conversation import ConversationKey, HandledIds, LastAnswer, thread_ex
 from core.errors import UserFacingError
 from core.feedback import MemoryFeedback
 from core.indexing import AttachmentIndexing
-from core.ingestion import IngestionService
+from core.ingestion import IngestionService, shared_file_source_id
 from core.language import ENGLISH, detect_language
 from core.library import ChannelLibrary
 from core.messages import say
 from core.migration import CollectionMigrator
 from core.models import (
+    Author,
     Button,
     ChannelRef,
     Exchange,
@@ -237,7 +238,10 @@ class Bot:
         channel: ChannelRef,
         thread_id: str | None,
         existing: list[MessageRef],
+        asker: Author | None = None,
     ) -> StreamingReply:
+        """A reply shown in `existing` messages; a new answer (`asker` given) may be
+        streamed natively in place of its placeholder."""
         return StreamingReply(
             chat,
             channel,
@@ -245,6 +249,7 @@ class Bot:
             min_interval=chat.min_edit_interval,
             clock=self._clock,
             existing=existing,
+            native=(existing[0], asker) if asker is not None and existing else None,
         )
 
     async def _answer(
@@ -253,7 +258,8 @@ class Bot:
         question = message.text.strip()
         if isinstance(chat, WorkingSignal):
             await chat.working(message)
-        if message.thread_id is None and isinstance(chat, ThreadStarter):
+        new_thread = message.thread_id is None and isinstance(chat, ThreadStarter)
+        if new_thread and isinstance(chat, ThreadStarter):
             # The answer, and the conversation after it, live in a thread of their own.
             thread_id = await chat.start_thread(message, thread_title(question))
             message = replace(message, thread_id=thread_id)
@@ -263,9 +269,11 @@ class Bot:
         placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
         stream: StreamingReply | None = None
         spot.hold(placeholder, lambda: stream is None or not stream.text.strip())
-        history = await self._history(message, chat, key)
+        history = [] if new_thread else await self._history(message, chat, key)
         passages = await self._answering.retrieve(message.channel, question, history)
-        reply = stream = self._reply_stream(chat, message.channel, message.thread_id, [placeholder])
+        reply = stream = self._reply_stream(
+            chat, message.channel, message.thread_id, [placeholder], message.author
+        )
 
         async def show_queue(ahead: int) -> None:
             await chat.edit(placeholder, say("queued", language, ahead=ahead) + CURSOR)
@@ -312,6 +320,22 @@ class Bot:
                 Button(say("button_unhelpful", language), ACTION_FEEDBACK, f"down:{first}"),
             ],
         )
+
+    async def forget_shared_file(self, platform: str, workspace: str, file_id: str) -> int:
+        """Remove a file the platform says was deleted from every channel that indexed it;
+        return in how many channels it was. Never raises."""
+        source_id = shared_file_source_id(file_id)
+        try:
+            channels = await self._library.catalog.channels_with_source(
+                platform, workspace, source_id
+            )
+            for channel in channels:
+                chunks = await self._library.remove_source(channel, source_id)
+                log.info("file %s deleted: removed %d chunks from %s", file_id, chunks, channel)
+        except Exception:
+            log.exception("could not remove deleted file %s", file_id)
+            return 0
+        return len(channels)
 
     async def handle_action(self, action: IncomingAction, chat: ChatClient) -> None:
         """Handle a click on one of the bot's buttons; never raises. A repeated click

@@ -70,6 +70,17 @@ class MemoryCatalog:
         """Drop one entry."""
         self._entries.get(channel, {}).pop(source_id, None)
 
+    async def channels_with_source(
+        self, platform: str, workspace: str, source_id: str
+    ) -> list[ChannelRef]:
+        """The channels of a workspace whose catalog holds `source_id`."""
+        return [
+            channel
+            for channel, entries in self._entries.items()
+            if (channel.platform, channel.workspace) == (platform, workspace)
+            and source_id in entries
+        ]
+
     async def clear_sources(self, channel: ChannelRef) -> None:
         """Drop every entry of the channel."""
         self._entries.pop(channel, None)

@@ -52,6 +52,12 @@ def source_id_for(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+def shared_file_source_id(file_id: str) -> str:
+    """The source id of a file shared on a platform, from the platform's file id (so the
+    source can be found again when the platform says the file was deleted)."""
+    return source_id_for(f"file:{file_id}")
+
+
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
@@ -102,9 +108,13 @@ class IngestionService:
 
     def source_of(self, attachment: Attachment) -> Source:
         """The source an attachment becomes (the same file or link: the same source)."""
-        key = attachment.url or os.path.abspath(attachment.path or attachment.name)
+        if attachment.file_id:
+            source_id = shared_file_source_id(attachment.file_id)
+        else:
+            key = attachment.url or os.path.abspath(attachment.path or attachment.name)
+            source_id = source_id_for(key)
         return Source(
-            source_id=source_id_for(key),
+            source_id=source_id,
             title=attachment.name,
             kind=SourceKind.DOCUMENT,
             url=attachment.url,

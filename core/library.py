@@ -63,9 +63,14 @@ class ChannelLibrary:
         if len(candidates) != 1:
             return ForgetResult(removed=None, removed_chunks=0, candidates=candidates)
         target = candidates[0]
-        removed = await self._store.delete_source(self._documents(channel), target.source.source_id)
-        await self._catalog.remove_source(channel, target.source.source_id)
+        removed = await self.remove_source(channel, target.source.source_id)
         return ForgetResult(removed=target, removed_chunks=removed, candidates=candidates)
+
+    async def remove_source(self, channel: ChannelRef, source_id: str) -> int:
+        """Remove one source by id, its chunks and its catalog entry; return the chunks."""
+        removed = await self._store.delete_source(self._documents(channel), source_id)
+        await self._catalog.remove_source(channel, source_id)
+        return removed
 
     async def reset(self, channel: ChannelRef) -> int:
         """Drop all of the channel's collections, whatever vectors they hold; return how many

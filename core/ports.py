@@ -9,6 +9,7 @@ from core.catalog import CatalogEntry
 from core.conversation import ConversationKey, LastAnswer
 from core.models import (
     Attachment,
+    Author,
     Button,
     ChannelRef,
     ChatTurn,
@@ -104,6 +105,33 @@ class NativeSources(Protocol):
         self, ref: MessageRef, heading: str, sources: Sequence[SourceLink]
     ) -> None:
         """Show `sources` under the message `ref`, titled `heading`."""
+        ...
+
+
+class AnswerStream(Protocol):
+    """An answer the platform streams natively: text is only ever appended."""
+
+    @property
+    def ref(self) -> MessageRef:
+        """The message that shows the stream."""
+        ...
+
+    async def append(self, text: str) -> None:
+        """Add text at the end (the adapter may batch what it sends)."""
+        ...
+
+    async def stop(self) -> None:
+        """End the stream: everything appended is shown, the message is final."""
+        ...
+
+
+@runtime_checkable
+class NativeStreaming(Protocol):
+    """Streams answers the platform's own way (Slack's chat.startStream) instead of edits."""
+
+    async def start_stream(self, placeholder: MessageRef, asker: Author) -> AnswerStream | None:
+        """Start streaming in place of `placeholder` (the placeholder goes away), to be
+        seen by `asker` as it grows; None when the platform will not stream here."""
         ...
 
 
@@ -343,6 +371,13 @@ class SourceCatalog(Protocol):
 
     async def remove_source(self, channel: ChannelRef, source_id: str) -> None:
         """Drop one entry."""
+        ...
+
+    async def channels_with_source(
+        self, platform: str, workspace: str, source_id: str
+    ) -> list[ChannelRef]:
+        """The channels of a workspace whose catalog holds `source_id` (a file shared in
+        several channels, deleted on the platform)."""
         ...
 
     async def clear_sources(self, channel: ChannelRef) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from core.models import ChannelRef, MessageRef
-from core.ports import ChatClient
+from core.models import Author, ChannelRef, MessageRef
+from core.ports import AnswerStream, ChatClient, NativeStreaming
 
 FENCE = "```"
 CURSOR = " …"
@@ -90,6 +90,10 @@ class LiveMessage:
         """The messages that show the text, in order."""
         return list(self._messages)
 
+    def mark_shown(self, index: int, text: str) -> None:
+        """Note that message `index` already shows `text` (a finished native stream)."""
+        self._shown[index] = text
+
     async def show(self, text: str, final: bool = False) -> None:
         """Show `text` now if the throttle allows (always when `final`); a final text also
         blanks leftover messages of a longer earlier text."""
@@ -118,7 +122,9 @@ class StreamingReply:
     """Posts text as it grows, editing at most once per `min_interval` seconds.
 
     Pieces past the platform's limit continue in new messages. Passing `existing`
-    reuses messages the bot posted before, as `again` does to replace an answer.
+    reuses messages the bot posted before, as `again` does to replace an answer. Given
+    `native` (the placeholder of a new answer and who asked), a chat that streams natively
+    streams the answer in its place while it fits one message; edits take over after.
     """
 
     def __init__(
@@ -130,7 +136,13 @@ class StreamingReply:
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         existing: Sequence[MessageRef] = (),
+        native: tuple[MessageRef, Author] | None = None,
     ) -> None:
+        self._chat = chat
+        self._channel = channel
+        self._thread_id = thread_id
+        self._min_interval = min_interval
+        self._clock = clock
         self._live = LiveMessage(
             chat,
             channel,
@@ -139,7 +151,8 @@ class StreamingReply:
             clock=clock,
             existing=existing,
         )
-        self._chat = chat
+        self._native_request = native if isinstance(chat, NativeStreaming) else None
+        self._stream: AnswerStream | None = None
         self._text = ""
 
     @property
@@ -155,14 +168,64 @@ class StreamingReply:
     @property
     def messages(self) -> list[MessageRef]:
         """The messages that show this reply, in order."""
+        if self._stream is not None:
+            return [self._stream.ref]
         return self._live.messages
 
     async def append(self, piece: str) -> None:
         """Add generated text; the chat is updated when the throttle allows."""
         self._text += piece
+        if await self._streaming(piece):
+            return
         await self._live.show(self._text + CURSOR)
+
+    async def _streaming(self, piece: str) -> bool:
+        """Send `piece` down the native stream, starting it on the first piece; False
+        once the answer no longer fits one message (edits take over from there)."""
+        if self._native_request is not None:
+            placeholder, asker = self._native_request
+            self._native_request = None
+            assert isinstance(self._chat, NativeStreaming)
+            self._stream = await self._chat.start_stream(placeholder, asker)
+            if self._stream is not None:
+                await self._stream.append(self._text)
+                return True
+        if self._stream is None:
+            return False
+        if len(self._text) < self._chat.message_limit:
+            await self._stream.append(piece)
+            return True
+        await self._end_stream()
+        return False
+
+    async def _end_stream(self) -> None:
+        stream = self._stream
+        if stream is None:
+            return
+        await stream.stop()
+        self._stream = None
+        # What the stream showed is the first message; edits continue from it.
+        self._live = LiveMessage(
+            self._chat,
+            self._channel,
+            self._thread_id,
+            min_interval=self._min_interval,
+            clock=self._clock,
+            existing=[stream.ref],
+        )
 
     async def finish(self, trailer: str = "") -> None:
         """Show the final text (plus `trailer`) and clear leftovers of a longer old reply."""
         self._text += trailer
+        if self._stream is not None and len(self._text) < self._chat.message_limit:
+            if trailer:
+                await self._stream.append(trailer)
+            stream, self._stream = self._stream, None
+            await stream.stop()
+            self._live = LiveMessage(
+                self._chat, self._channel, self._thread_id, existing=[stream.ref]
+            )
+            self._live.mark_shown(0, self._text)
+            return
+        await self._end_stream()
         await self._live.show(self._text, final=True)

@@ -2,5 +2,6 @@
 
 from adapters.slack.app import SlackBot, SlackConfig, web_client
 from adapters.slack.chat import SlackChat
+from adapters.slack.events import PLATFORM
 
-__all__ = ["SlackBot", "SlackChat", "SlackConfig", "web_client"]
+__all__ = ["PLATFORM", "SlackBot", "SlackChat", "SlackConfig", "web_client"]

@@ -25,6 +25,8 @@ log = logging.getLogger("ragbot.slack")
 
 HandleMessage = Callable[[IncomingMessage, ChatClient], Awaitable[None]]
 HandleAction = Callable[[IncomingAction, ChatClient], Awaitable[None]]
+# (workspace, file id) of a file deleted in Slack.
+HandleFileDeleted = Callable[[str, str], Awaitable[object]]
 _ASK = re.compile(r"^(ask|질문)\s+", re.IGNORECASE)
 
 
@@ -38,6 +40,7 @@ class SlackConfig:
     command: str = "/rag"
     admin_users: frozenset[str] = frozenset()
     working_emoji: str = "eyes"
+    native_streaming: bool = True
     verify_requests: bool = True  # HTTP mode; Socket Mode requests are not signed
 
 
@@ -59,7 +62,9 @@ class SlackBot:
         on_message: HandleMessage,
         on_action: HandleAction,
         client: AsyncWebClient | None = None,
+        on_file_deleted: HandleFileDeleted | None = None,
     ) -> None:
+        self._on_file_deleted = on_file_deleted
         self._config = config
         self._on_message = on_message
         self._on_action = on_action
@@ -92,6 +97,7 @@ class SlackBot:
             self._config.working_emoji,
             on_thread_post=events.joined_thread,
             read_thread=events.thread_messages,
+            native_streaming=self._config.native_streaming,
         )
         log.info("slack: connected as %s in %s", identity.get("user_id"), identity.get("team"))
 
@@ -126,14 +132,15 @@ class SlackBot:
         events, chat = self._ready()
         team_id = str(body.get("team_id") or event.get("team") or "")
         message = await events.message(event, team_id)
-        if message is None:
-            return
-        if not message.addressed and not message.attachments:
-            return
-        await self._on_message(message, chat)
+        if message is not None:
+            await self._on_message(message, chat)
 
-    async def _file_deleted(self, event: dict[str, Any]) -> None:
-        log.info("slack: file %s deleted", event.get("file_id"))
+    async def _file_deleted(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        file_id = event.get("file_id")
+        team_id = str(body.get("team_id") or "")
+        log.info("slack: file %s deleted in %s", file_id, team_id)
+        if isinstance(file_id, str) and self._on_file_deleted is not None:
+            await self._on_file_deleted(team_id, file_id)
 
     async def _ack_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         text = str(body.get("text") or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from adapters.slack.ids import message_ts
 from core.errors import UserFacingError
 from core.models import (
     Attachment,
+    Author,
     Button,
     ChannelRef,
     IncomingMessage,
@@ -24,6 +26,7 @@ from core.models import (
     SourceLink,
     ThreadMessage,
 )
+from core.ports import AnswerStream
 
 log = logging.getLogger("ragbot.slack")
 
@@ -33,6 +36,8 @@ ReadThread = Callable[[str, str, str], Awaitable[list[ThreadMessage]]]
 # or buttons); older ones are re-shown from the text of the edit alone.
 _REMEMBERED = 2000
 _DOWNLOAD_PIECE = 64 * 1024
+# Seconds between two chat.appendStream calls: smoother than edits, far below Slack's limits.
+STREAM_INTERVAL = 0.5
 
 
 # The scope each method needs, for when Slack's answer does not name it.
@@ -58,7 +63,8 @@ def api_error(error: SlackApiError, action: str) -> UserFacingError:
 
 class SlackChat:
     """ChatClient, WorkingSignal, ButtonsCapable, EphemeralReplies, NativeSources,
-    ThreadStarter, ThreadHistory and FileDownloads for one Slack workspace.
+    ThreadStarter, ThreadHistory, NativeStreaming and FileDownloads for one Slack
+    workspace.
 
     Text is sent as standard Markdown in a `markdown` block; sources and buttons are blocks
     of their own under it.
@@ -71,7 +77,11 @@ class SlackChat:
         working_emoji: str = "eyes",
         on_thread_post: Callable[[str, str], None] | None = None,
         read_thread: ReadThread | None = None,
+        native_streaming: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._native = native_streaming
+        self._clock = clock
         self._read_thread = read_thread
         self._on_thread_post = on_thread_post
         self._client = client
@@ -190,6 +200,33 @@ class SlackChat:
         except SlackApiError as error:
             raise api_error(error, "chat.postEphemeral") from error
 
+    async def start_stream(self, placeholder: MessageRef, asker: Author) -> AnswerStream | None:
+        """Stream the answer with chat.startStream in the placeholder's thread (the
+        placeholder is deleted); None where the workspace does not allow it."""
+        if not self._native or not placeholder.thread_id:
+            return None
+        channel = placeholder.channel
+        try:
+            started = await self._client.chat_startStream(
+                channel=channel.channel,
+                thread_ts=placeholder.thread_id,
+                recipient_team_id=channel.workspace,
+                recipient_user_id=asker.id,
+            )
+        except SlackApiError as error:
+            # Not every workspace or plan streams: edits it is, for this workspace.
+            self._native = False
+            log.warning("slack: no native streaming (%s); editing", error.response.get("error"))
+            return None
+        ref = MessageRef(channel, str(started["ts"]), placeholder.thread_id)
+        try:
+            await self._client.chat_delete(channel=channel.channel, ts=placeholder.message_id)
+        except SlackApiError as error:
+            log.warning("slack: placeholder left in place: %s", error.response.get("error"))
+        look = MessageLook("")
+        self._remember((channel.channel, ref.message_id), look)
+        return SlackAnswerStream(self._client, ref, look, self._clock)
+
     async def thread_history(
         self, channel: ChannelRef, thread_id: str, before_message_id: str
     ) -> list[ThreadMessage]:
@@ -240,6 +277,65 @@ class SlackChat:
                         raise _too_big(attachment.name, size, max_bytes)
                     handle.write(piece)
         return str(target)
+
+
+class SlackAnswerStream:
+    """One answer streamed with chat.appendStream, sent at most every `interval` seconds,
+    ended with chat.stopStream."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        ref: MessageRef,
+        look: MessageLook,
+        clock: Callable[[], float],
+        interval: float = STREAM_INTERVAL,
+    ) -> None:
+        self._client = client
+        self._ref = ref
+        self._look = look
+        self._clock = clock
+        self._interval = interval
+        self._pending = ""
+        self._sent_at: float | None = None
+
+    @property
+    def ref(self) -> MessageRef:
+        """The streaming message."""
+        return self._ref
+
+    async def append(self, text: str) -> None:
+        """Add text; it is sent when the interval allows."""
+        self._pending += text
+        self._look.text += text
+        now = self._clock()
+        if self._sent_at is not None and now - self._sent_at < self._interval:
+            return
+        await self._send()
+        self._sent_at = now
+
+    async def _send(self) -> None:
+        if not self._pending:
+            return
+        piece, self._pending = self._pending, ""
+        try:
+            await self._client.chat_appendStream(
+                channel=self._ref.channel.channel, ts=self._ref.message_id, markdown_text=piece
+            )
+        except SlackApiError as error:
+            raise api_error(error, "chat.appendStream") from error
+
+    async def stop(self) -> None:
+        """Send what is left and end the stream."""
+        piece, self._pending = self._pending, ""
+        try:
+            await self._client.chat_stopStream(
+                channel=self._ref.channel.channel,
+                ts=self._ref.message_id,
+                markdown_text=piece or None,
+            )
+        except SlackApiError as error:
+            raise api_error(error, "chat.stopStream") from error
 
 
 def _too_big(name: str, size: int, limit: int) -> UserFacingError:

@@ -15,6 +15,7 @@ log = logging.getLogger("ragbot.slack")
 
 # Names and rights change rarely; an hour keeps lookups rare and a demotion effective soon.
 _TTL_SECONDS = 3600.0
+_RETRY_SECONDS = 300.0
 
 
 class SlackDirectory:
@@ -42,7 +43,10 @@ class SlackDirectory:
         except SlackApiError as error:
             # Without users:read the bot still answers; only the configured admins are admins.
             log.warning("users.info %s: %s", user_id, error.response.get("error"))
-            return Author(user_id, user_id, user_id in self._admins)
+            fallback = Author(user_id, user_id, user_id in self._admins)
+            # Kept a short while: a missing scope must not cost a call per message.
+            self._users[user_id] = (self._clock() - _TTL_SECONDS + _RETRY_SECONDS, fallback)
+            return fallback
         user = answer.get("user") or {}
         profile = user.get("profile") or {}
         name = (

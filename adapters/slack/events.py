@@ -79,7 +79,8 @@ class SlackEvents:
 
     async def message(self, event: Event, team_id: str) -> IncomingMessage | None:
         """The core's message for a `message` or `app_mention` event; None for what the bot
-        ignores (bots, edits, joins). A mention and its `message` copy get the same id."""
+        ignores (bots, edits, joins, chatter without files). A mention and its `message`
+        copy get the same id."""
         if event.get("subtype") not in _SPOKEN or self.is_from_bot(event):
             return None
         user = event.get("user")
@@ -98,6 +99,9 @@ class SlackEvents:
             or (thread_ts is not None and await self._bot_in_thread(channel_id, thread_ts, event))
         )
         attachments = tuple(_attachment(file) for file in event.get("files") or ())
+        if not addressed and not attachments:
+            # Chatter in the channel: nothing for the bot, not even a name to look up.
+            return None
         if attachments and thread_ts is None:
             # The reply about a shared file goes in that file's thread.
             thread_ts = ts

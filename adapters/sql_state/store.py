@@ -336,6 +336,24 @@ class SqlState:
                 )
             )
 
+    async def channels_with_source(
+        self, platform: str, workspace: str, source_id: str
+    ) -> list[ChannelRef]:
+        """The channels of a workspace whose catalog holds `source_id`."""
+        engine = await self._open()
+        query = (
+            select(sources.c.channel)
+            .where(
+                sources.c.platform == platform,
+                sources.c.workspace == workspace,
+                sources.c.source_id == source_id,
+            )
+            .distinct()
+        )
+        async with engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [ChannelRef(platform, workspace, channel) for (channel,) in rows]
+
     async def clear_sources(self, channel: ChannelRef) -> None:
         """Drop every catalog entry of the channel."""
         engine = await self._open()

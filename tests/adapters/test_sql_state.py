@@ -210,6 +210,22 @@ async def test_a_failed_source_keeps_its_reason_and_forget_and_clear_remove_entr
     assert await state.catalog_entries(channel) == []
 
 
+async def test_the_channels_holding_a_source_are_found_within_their_workspace(
+    state: MemoryCatalog,
+) -> None:
+    general = fresh_channel("general")
+    design = ChannelRef(general.platform, general.workspace, "design")
+    elsewhere = fresh_channel("general")
+    for channel in (general, design, elsewhere):
+        await state.record_source(channel, new_entry(Source("f9", "deck.pdf"), "Mina"))
+    await state.record_source(general, new_entry(Source("f1", "notes.txt"), "Mina"))
+
+    holding = await state.channels_with_source(general.platform, general.workspace, "f9")
+
+    assert sorted(channel.channel for channel in holding) == ["design", "general"]
+    assert await state.channels_with_source(general.platform, general.workspace, "zz") == []
+
+
 async def test_feedback_keeps_one_verdict_per_person_per_answer(state: MemoryFeedback) -> None:
     channel = fresh_channel()
     other = fresh_channel("random")

@@ -24,9 +24,11 @@ from tests.fakes import ScriptedModel
 from tests.support.fake_slack import (
     SLACK_ENVIRONMENT_VARIABLES,
     FakeSlackApi,
+    LoggedMessage,
     app_mention_event,
     event_callback,
     events_api_envelope,
+    file_deleted_event,
     message_event,
     signed_headers,
 )
@@ -84,12 +86,16 @@ async def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
         await harness.bot.handle_action(action, chat)
         done.put_nowait(action.action_id)
 
+    async def on_file_deleted(workspace: str, file_id: str) -> None:
+        await harness.bot.forget_shared_file("slack", workspace, file_id)
+        done.put_nowait(f"deleted:{file_id}")
+
     async with FakeSlackApi() as api:
         api.add_user("U123", "mina", is_admin=False)
         api.add_user("UADMIN", "boss", is_admin=True)
         api.add_channel("C123", "general")
         config = SlackConfig(bot_token=api.bot_token, signing_secret=SECRET, api_url=api.base_url)
-        slack = SlackBot(config, on_message, on_action)
+        slack = SlackBot(config, on_message, on_action, on_file_deleted=on_file_deleted)
         await slack.connect()
         runner = await serve_http(slack, "127.0.0.1", 0)
         port = runner.addresses[0][1]
@@ -102,6 +108,12 @@ async def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
 
 
 GENERAL = ChannelRef("slack", "T1", "C123")
+
+
+def shown(message: LoggedMessage) -> str:
+    """What Slack shows of a bot message: its markdown block, else its (streamed) text."""
+    blocks = message.blocks or []
+    return str(blocks[0]["text"]) if blocks and blocks[0]["type"] == "markdown" else message.text
 
 
 async def index_tower(workspace: Workspace) -> None:
@@ -365,8 +377,7 @@ async def test_the_same_channel_id_in_another_workspace_does_not_see_these_sourc
     for event in (other_team, other_channel):
         replies = workspace.api.thread(str(event["channel"]), str(event["ts"]))
         bot_replies = [m for m in replies if m.user == "UBOT" or m.bot_id]
-        assert bot_replies and bot_replies[-1].blocks is not None
-        assert "hold nothing on that" in bot_replies[-1].blocks[0]["text"]
+        assert bot_replies and "hold nothing on that" in shown(bot_replies[-1])
     assert workspace.harness.model.questions_asked == 0
 
 
@@ -385,3 +396,81 @@ async def test_a_missing_scope_is_told_in_the_files_thread_in_the_language_of_th
     assert reply.params["thread_ts"] == shared["ts"]
     assert "`files:read` 권한이 없습니다" in str(reply.params["text"])
     assert api.downloads == []
+
+
+async def test_a_file_deleted_in_slack_leaves_every_channel_that_indexed_it(
+    workspace: Workspace,
+) -> None:
+    api = workspace.api
+    api.add_file("F4", "tower.txt", TOWER.encode(), "text/plain")
+    for channel in ("C123", "C777"):
+        shared = message_event("", channel=channel, files=[api.file_object("F4")])
+        await workspace.deliver(event_callback(shared))
+        await workspace.handled()
+        await workspace.harness.say("sources", channel=ChannelRef("slack", "T1", channel))
+        assert "tower.txt" in workspace.harness.chat.last()
+
+    await workspace.deliver(event_callback(file_deleted_event("F4")))
+    assert await workspace.handled() == "deleted:F4"
+
+    for channel in ("C123", "C777"):
+        await workspace.harness.say("sources", channel=ChannelRef("slack", "T1", channel))
+        assert "tower.txt" not in workspace.harness.chat.last()
+
+
+async def test_a_429_from_slack_is_waited_out_and_the_answer_still_arrives(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+    api = workspace.api
+    api.rate_limit_next("chat.postMessage", retry_after=0)
+    api.rate_limit_next("chat.update", retry_after=0)
+    mention = app_mention_event("<@UBOT> When was the Glimmerstone Tower built?")
+
+    await workspace.deliver(event_callback(mention))
+    await workspace.handled()
+
+    assert len(api.calls_to("chat.postMessage")) == 2, "the rate-limited post was retried"
+    replies = [m for m in api.thread("C123", str(mention["ts"])) if m.user == "UBOT"]
+    assert len(replies) == 1 and replies[0].blocks is not None
+    assert replies[0].blocks[0]["text"].startswith("The tower was built in 1887")
+
+
+async def test_an_answer_streams_natively_to_the_asker_and_the_placeholder_goes(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+    api = workspace.api
+    mention = api.seed_event(app_mention_event("<@UBOT> When was the Glimmerstone Tower built?"))
+
+    await workspace.deliver(event_callback(mention))
+    await workspace.handled()
+
+    (start,) = api.calls_to("chat.startStream")
+    assert start.params["thread_ts"] == mention["ts"]
+    assert (start.params["recipient_user_id"], start.params["recipient_team_id"]) == ("U123", "T1")
+    assert api.calls_to("chat.stopStream")
+    assert len(api.calls_to("chat.delete")) == 1, "the placeholder was removed"
+    replies = [m for m in api.thread("C123", str(mention["ts"])) if m.user == "UBOT"]
+    assert len(replies) == 1 and shown(replies[0]).startswith("The tower was built in 1887")
+
+
+async def test_where_streaming_is_not_allowed_answers_are_edited_in_and_it_is_not_retried(
+    workspace: Workspace,
+) -> None:
+    await index_tower(workspace)
+    api = workspace.api
+    api.streaming_enabled = False
+
+    for question in (
+        "When was the Glimmerstone Tower built?",
+        "Where does the Glimmerstone Tower stand?",
+    ):
+        mention = app_mention_event(f"<@UBOT> {question}")
+        await workspace.deliver(event_callback(mention))
+        await workspace.handled()
+
+    assert len(api.calls_to("chat.startStream")) == 1
+    assert api.calls_to("chat.appendStream") == []
+    replies = [m for m in api.thread("C123", str(mention["ts"])) if m.user == "UBOT"]
+    assert len(replies) == 1 and shown(replies[0]).startswith("It is in Vellmora.")
