@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from core.links import find_links
 from core.models import Attachment, Author, ChannelRef, IncomingMessage, MessageRef
 from core.streaming import CURSOR
 
@@ -159,6 +160,14 @@ def parse_console_line(line: str, channel: ChannelRef, sequence: int) -> Console
     if command == "/index":
         if not argument:
             return ShowText("Say what to index: `/index PATH` (a file or a folder).")
+        if find_links(argument):
+            # `/index URL`: the link is shared, as a line holding it would be.
+            return IncomingMessage(
+                channel=channel,
+                author=CONSOLE_USER,
+                text=argument,
+                message_id=f"{RUN_ID}-{sequence}",
+            )
         target = Path(os.path.expanduser(argument.strip("'\"")))
         files = files_under(target)
         if not files:

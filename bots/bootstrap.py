@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.documents import LlamaIndexDocumentReader
+from adapters.links import WebPageFetcher
 from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
 from adapters.name_bridge import ScriptNameBridge
 from adapters.sql_state import SqlState
@@ -255,6 +256,10 @@ def bootstrap(
         conversations=state,
         handled=state,
         feedback=state,
+        links=WebPageFetcher(
+            allow_private=settings.media.allow_private_addresses,
+            timeout=settings.media.fetch_timeout_seconds,
+        ),
         channel_settings=ChannelSettingsService(
             state,
             ChannelSettings(

@@ -112,6 +112,11 @@ class IngestSettings(Section):
     summaries_up_to_files: int = Field(default=3, ge=0)
 
 
+class MediaSettings(Section):
+    allow_private_addresses: bool = False
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0)
+
+
 class SlackSettings(Section):
     mode: Literal["socket", "http"] = "socket"
     bot_token: SecretStr | None = None
@@ -155,6 +160,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     ingest: IngestSettings = IngestSettings()
     console: ConsoleSettings = ConsoleSettings()
+    media: MediaSettings = MediaSettings()
     slack: SlackSettings = SlackSettings()
 
     @classmethod

@@ -23,9 +23,11 @@ from core.indexing import AttachmentIndexing
 from core.ingestion import IngestionService, shared_file_source_id
 from core.language import ENGLISH, detect_language
 from core.library import ChannelLibrary
+from core.links import find_links
 from core.messages import say
 from core.migration import CollectionMigrator
 from core.models import (
+    Attachment,
     Author,
     Button,
     ChannelRef,
@@ -42,6 +44,7 @@ from core.ports import (
     EphemeralReplies,
     FeedbackLog,
     HandledMessages,
+    LinkFetcher,
     ThreadHistory,
     ThreadStarter,
     WorkingSignal,
@@ -59,6 +62,18 @@ ACTION_RESET = RESET_ACTION
 
 
 THREAD_TITLE_CHARS = 80
+
+
+def shared_links(text: str) -> list[str]:
+    """The links a message shares; none in a command (`forget https://…` names a source)."""
+    return [] if parse_command(text) is not None else find_links(text)
+
+
+def without_links(text: str, links: list[str]) -> str:
+    """`text` with its links taken out."""
+    for link in links:
+        text = text.replace(link, " ")
+    return " ".join(text.split())
 
 
 def thread_title(question: str) -> str:
@@ -94,6 +109,7 @@ class Bot:
         channel_settings: ChannelSettingsService | None = None,
         rate_limits: RateLimits | None = None,
         feedback: FeedbackLog | None = None,
+        links: LinkFetcher | None = None,
     ) -> None:
         self._feedback = feedback or MemoryFeedback()
         self._handled = handled or HandledIds()
@@ -108,6 +124,7 @@ class Bot:
             library.catalog,
             summaries_up_to_files=settings.summaries_up_to_files,
             clock=clock,
+            links=links,
         )
         self._library = library
         self._conversations = conversations
@@ -175,14 +192,20 @@ class Bot:
         preferences = await self._channel_settings.get(message.channel)
         if preferences.answer_language != "auto":
             language = preferences.answer_language
-        if message.attachments and (message.addressed or preferences.auto_index):
-            await self._indexing.index_attachments(message, chat, preferences.summaries)
-            if not message.text.strip():
+        text = message.text.strip()
+        shared = shared_links(text)
+        if (message.attachments or shared) and (message.addressed or preferences.auto_index):
+            links = tuple(Attachment(name=url, url=url) for url in shared)
+            batch = replace(message, attachments=message.attachments + links)
+            await self._indexing.index_attachments(batch, chat, preferences.summaries)
+            if shared:
+                # What is left of a line besides its links may be a question about them.
+                text = without_links(text, shared)
+            if not text:
                 return
         if not message.addressed:
-            # Said in passing in the channel: its files are indexed, its words not answered.
+            # Said in passing in the channel: its files and links are indexed, not answered.
             return
-        text = message.text.strip()
         if not text:
             await reply(say("empty_question", language))
             return
@@ -207,6 +230,8 @@ class Bot:
         if message.attachments:
             # Words that came with a shared file describe it; they are not a question.
             return
+        if shared:
+            message = replace(message, text=text)
         wait = self._rate.admit(message.channel, message.author.id)
         if wait > 0:
             log.info("rate cap: %s in %s waits %.0f s", message.author.id, message.channel, wait)

@@ -14,7 +14,7 @@ from core.ingestion import IngestionService
 from core.language import detect_language
 from core.messages import say
 from core.models import Attachment, IncomingMessage, IndexReport
-from core.ports import ChatClient, FileDownloads, SourceCatalog
+from core.ports import ChatClient, FileDownloads, LinkFetcher, SourceCatalog
 from core.progress import progress_for
 from core.replies import guarded, replier
 
@@ -32,7 +32,9 @@ class AttachmentIndexing:
         *,
         summaries_up_to_files: int = 3,
         clock: Callable[[], float] = time.monotonic,
+        links: LinkFetcher | None = None,
     ) -> None:
+        self._links = links
         self._ingestion = ingestion
         self._catalog = catalog
         self._summaries_up_to_files = summaries_up_to_files
@@ -64,6 +66,8 @@ class AttachmentIndexing:
         self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
     ) -> IndexReport:
         ingestion = self._ingestion
+        if attachment.path is None and attachment.file_id is None and attachment.url:
+            return await self._fetch_link(message, attachment, summarize)
         if attachment.path is not None or not isinstance(chat, FileDownloads):
             return await ingestion.index_file(message.channel, attachment, summarize)
         # Refused before a byte is fetched when the platform already says it is too big.
@@ -72,6 +76,18 @@ class AttachmentIndexing:
             path = await chat.download(attachment, folder, ingestion.max_file_bytes)
             fetched = replace(attachment, path=path)
             return await ingestion.index_file(message.channel, fetched, summarize)
+
+    async def _fetch_link(
+        self, message: IncomingMessage, attachment: Attachment, summarize: bool
+    ) -> IndexReport:
+        """A shared link, fetched into a temporary file, indexed under its page title."""
+        url = attachment.url
+        if self._links is None or url is None:
+            raise UserFacingError("file_unavailable", name=attachment.name)
+        with tempfile.TemporaryDirectory(prefix="ragbot-link-") as folder:
+            fetched = await self._links.fetch(url, folder, self._ingestion.max_file_bytes)
+            page = replace(attachment, path=fetched.path, name=fetched.title)
+            return await self._ingestion.index_file(message.channel, page, summarize)
 
     async def _index_one(
         self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
@@ -101,7 +117,10 @@ class AttachmentIndexing:
                 )
                 await catalog.record_source(message.channel, failed)
                 raise
-            ready = entry.with_status(SourceStatus.READY, chunk_count=report.chunk_count)
+            # A link's title is known once its page was read.
+            ready = replace(entry, source=report.source).with_status(
+                SourceStatus.READY, chunk_count=report.chunk_count
+            )
             await catalog.record_source(message.channel, ready)
             key = "reindexed" if report.replaced else "indexed"
             text = say(key, language, title=report.source.title, chunks=report.chunk_count)

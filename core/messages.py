@@ -33,6 +33,14 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "Slack refused {action} ({code}).",
         KOREAN: "Slack이 {action} 요청을 거부했습니다 ({code}).",
     },
+    "link_unsupported": {
+        ENGLISH: "I can't index {url}: it is {kind}, not a page, a PDF or a text file.",
+        KOREAN: "{url}은(는) 색인할 수 없습니다: 웹 페이지나 PDF, 텍스트가 아닌 {kind} 형식입니다.",
+    },
+    "link_no_text": {
+        ENGLISH: "I found no readable text at {url}.",
+        KOREAN: "{url}에서 읽을 수 있는 글을 찾지 못했습니다.",
+    },
     "asked_by": {
         ENGLISH: "{name} asked: {question}",
         KOREAN: "{name} 님의 질문: {question}",

@@ -38,6 +38,14 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class FetchedLink:
+    """A shared link saved to a file: where, and the title it goes by."""
+
+    path: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Author:
     """Who wrote a message: the platform's user id, a display name, and whether they
     administer this workspace or server (as the adapter decides; the console user does)."""

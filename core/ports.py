@@ -15,6 +15,7 @@ from core.models import (
     ChatTurn,
     Chunk,
     Exchange,
+    FetchedLink,
     IncomingMessage,
     LanguageFilter,
     MessageRef,
@@ -132,6 +133,15 @@ class NativeStreaming(Protocol):
     async def start_stream(self, placeholder: MessageRef, asker: Author) -> AnswerStream | None:
         """Start streaming in place of `placeholder` (the placeholder goes away), to be
         seen by `asker` as it grows; None when the platform will not stream here."""
+        ...
+
+
+class LinkFetcher(Protocol):
+    """Fetches a link someone shared (a web page, a PDF) into a file the reader can read."""
+
+    async def fetch(self, url: str, folder: str, max_bytes: int) -> FetchedLink:
+        """Save what `url` holds into `folder`; refuse (UserFacingError) what is private,
+        past `max_bytes`, or of a kind that cannot be indexed."""
         ...
 
 

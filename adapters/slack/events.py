@@ -15,6 +15,7 @@ from adapters.slack.blocks import button_of
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.ids import message_id
 from adapters.slack.markup import mentions, plain_text
+from core.links import find_links
 from core.models import (
     Attachment,
     ChannelRef,
@@ -99,11 +100,12 @@ class SlackEvents:
             or (thread_ts is not None and await self._bot_in_thread(channel_id, thread_ts, event))
         )
         attachments = tuple(_attachment(file) for file in event.get("files") or ())
-        if not addressed and not attachments:
+        links = find_links(raw)
+        if not addressed and not attachments and not links:
             # Chatter in the channel: nothing for the bot, not even a name to look up.
             return None
-        if attachments and thread_ts is None:
-            # The reply about a shared file goes in that file's thread.
+        if (attachments or links) and thread_ts is None:
+            # The reply about a shared file or link goes in that message's thread.
             thread_ts = ts
         text = await plain_text(
             raw, self._bot_user, self._directory.user_name, self._directory.channel_name

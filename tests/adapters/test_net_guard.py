@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from adapters.net_guard import (
+from adapters.links.guard import (
     GuardedTransport,
     IPAddress,
     check_url,

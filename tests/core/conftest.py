@@ -10,12 +10,18 @@ import pytest
 
 from core.answering import AnsweringService, AnsweringSettings
 from core.bot import Bot, BotSettings
+from core.channel_settings import (
+    ChannelSettings,
+    ChannelSettingsService,
+    MemoryChannelSettingsStore,
+)
 from core.conversation import Conversations
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import IngestionService, IngestionSettings
 from core.library import ChannelLibrary
 from core.migration import CollectionMigrator
 from core.models import Attachment, Author, ChannelRef, IncomingMessage
+from core.ports import LinkFetcher
 from core.rate_limit import RateLimits
 from tests.fakes import (
     FakeClock,
@@ -61,8 +67,11 @@ class Harness:
         channel: ChannelRef = CHANNEL_A,
         thread: str | None = None,
         author: Author | None = None,
+        addressed: bool = True,
     ) -> None:
-        message = IncomingMessage(channel, author or USER, text, next_id(), thread)
+        message = IncomingMessage(
+            channel, author or USER, text, next_id(), thread, addressed=addressed
+        )
         await self.bot.handle(message, self.chat)
 
     async def share(self, *paths: Path, channel: ChannelRef = CHANNEL_A, text: str = "") -> None:
@@ -89,6 +98,8 @@ def build_harness(
     max_generation_seconds: float = 30.0,
     context_window: int = 0,
     rate_limits: RateLimits | None = None,
+    links: LinkFetcher | None = None,
+    channels: ChannelSettings | None = None,
 ) -> Harness:
     store = MemoryStore()
     embedder = WordEmbedder()
@@ -123,6 +134,10 @@ def build_harness(
         CollectionMigrator(store, embeddings),
         clock=clock,
         rate_limits=rate_limits or RateLimits(per_person=100, per_channel=100),
+        links=links,
+        channel_settings=ChannelSettingsService(
+            MemoryChannelSettingsStore(), channels or ChannelSettings()
+        ),
     )
     return Harness(bot, RecordingChat(), store, embedder, model, clock, tmp_path)
 

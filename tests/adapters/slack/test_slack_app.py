@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,11 +48,18 @@ class Workspace:
     url: str
     done: asyncio.Queue[str]
     gate: asyncio.Event
+    delivered: list[IncomingMessage]
 
-    async def deliver(self, body: dict[str, object], retry: int = 0, secret: str = SECRET) -> int:
+    async def deliver(
+        self,
+        body: dict[str, object],
+        retry: int = 0,
+        secret: str = SECRET,
+        timestamp: int | None = None,
+    ) -> int:
         """POST a signed Events API body; return the HTTP status."""
         raw = json.dumps(body).encode()
-        headers = signed_headers(secret, raw)
+        headers = signed_headers(secret, raw, timestamp)
         if retry:
             headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         async with (
@@ -75,10 +83,12 @@ async def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     done: asyncio.Queue[str] = asyncio.Queue()
     gate = asyncio.Event()
     gate.set()
+    delivered: list[IncomingMessage] = []
 
     async def on_message(message: IncomingMessage, chat: ChatClient) -> None:
         # A test holds the gate to see what Slack got before the core did any work.
         await gate.wait()
+        delivered.append(message)
         await harness.bot.handle(message, chat)
         done.put_nowait(message.message_id)
 
@@ -101,7 +111,7 @@ async def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
         port = runner.addresses[0][1]
         try:
             yield Workspace(
-                api, slack, harness, f"http://127.0.0.1:{port}/slack/events", done, gate
+                api, slack, harness, f"http://127.0.0.1:{port}/slack/events", done, gate, delivered
             )
         finally:
             await runner.cleanup()
@@ -174,6 +184,28 @@ async def test_a_badly_signed_event_gets_401_and_reaches_no_handler(workspace: W
     assert workspace.api.calls_to("reactions.add") == []
 
 
+async def test_a_signature_older_than_five_minutes_gets_401(workspace: Workspace) -> None:
+    mention = app_mention_event("<@UBOT> hello?")
+
+    status = await workspace.deliver(event_callback(mention), timestamp=int(time.time()) - 400)
+
+    assert status == 401
+    assert workspace.done.empty()
+
+
+async def test_a_link_shared_in_passing_reaches_the_core_as_an_unaddressed_message(
+    workspace: Workspace,
+) -> None:
+    await workspace.deliver(
+        event_callback(message_event("slides from today <https://example.com/deck.pdf|deck>"))
+    )
+    await workspace.handled()
+
+    (message,) = workspace.delivered
+    assert not message.addressed
+    assert "https://example.com/deck.pdf" in message.text
+
+
 async def test_messages_of_bots_and_plain_channel_chatter_are_not_answered(
     workspace: Workspace,
 ) -> None:
@@ -234,7 +266,22 @@ async def test_reset_by_a_member_is_refused_and_an_admin_gets_a_confirm_button(
     assert "admin" in str(refused.params["text"]).lower()
     assert asked.params["user"] == "UADMIN"
     buttons = [block for block in asked.params["blocks"] if block["type"] == "actions"]
-    assert buttons and buttons[0]["elements"][0]["action_id"].startswith("reset_confirm")
+    confirm = buttons[0]["elements"][0]
+    assert confirm["action_id"].startswith("reset_confirm")
+
+    for clicker in ("U123", "UADMIN"):
+        click = workspace.api.block_actions_form(
+            confirm["action_id"], confirm["value"], user_id=clicker
+        )
+        await post_form(workspace, click)
+        await workspace.handled()
+
+    refused_click = workspace.api.calls_to("chat.postEphemeral")[-1]
+    assert refused_click.params["user"] == "U123" and "admin" in str(refused_click.params["text"])
+    done = workspace.api.calls_to("chat.postMessage")[-1]
+    assert "1 sources and the conversation are forgotten" in str(done.params["text"])
+    await workspace.harness.say("sources", channel=GENERAL)
+    assert "no sources yet" in workspace.harness.chat.last()
 
 
 async def test_regenerate_replaces_the_answer_in_place(workspace: Workspace) -> None:

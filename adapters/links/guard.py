@@ -265,12 +265,27 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+@dataclass(frozen=True)
+class FetchedBody:
+    """What a capped fetch brought back: the body, its media type, the URL it came from
+    after redirects."""
+
+    body: bytes
+    content_type: str
+    url: str
+
+
 async def fetch_capped(client: httpx.AsyncClient, url: str, max_bytes: int) -> bytes:
     """The body at `url` (GET), read as a stream and abandoned past `max_bytes`: refused up
     front when Content-Length already says so. Failures become UserFacingErrors.
 
     `client` should come from `guarded_client`: the cap does not guard addresses.
     """
+    return (await fetch_with_type(client, url, max_bytes)).body
+
+
+async def fetch_with_type(client: httpx.AsyncClient, url: str, max_bytes: int) -> FetchedBody:
+    """As `fetch_capped`, with the response's media type and final URL."""
     too_large = UserFacingError("link_too_large", url=url, limit=_size(max_bytes))
     try:
         async with client.stream("GET", url) as response:
@@ -285,6 +300,7 @@ async def fetch_capped(client: httpx.AsyncClient, url: str, max_bytes: int) -> b
                 body += piece
                 if len(body) > max_bytes:
                     raise too_large
-            return bytes(body)
+            media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            return FetchedBody(bytes(body), media_type, str(response.url))
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise UserFacingError("link_unreachable", url=url) from error
