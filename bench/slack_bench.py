@@ -72,6 +72,22 @@ async def post_event(session: aiohttp.ClientSession, url: str, body: dict[str, o
     return time.perf_counter() - began
 
 
+async def command_acks(
+    session: aiohttp.ClientSession, api: FakeSlackApi, url: str, count: int
+) -> list[float]:
+    """Acks of `/rag sources` (acked before the command runs)."""
+    latencies = []
+    for number in range(count):
+        body = api.slash_command_form(text="sources", trigger_id=f"bench.{number}")
+        headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
+        began = time.perf_counter()
+        async with session.post(url, data=body, headers=headers) as response:
+            await response.read()
+            assert response.status == 200, response.status
+        latencies.append(time.perf_counter() - began)
+    return latencies
+
+
 async def ack_latencies(session: aiohttp.ClientSession, url: str, count: int) -> list[float]:
     """Acks of channel chatter (acked, then read and dropped): the adapter's own cost."""
     return [
@@ -158,6 +174,7 @@ async def main() -> None:
                     await post_event(session, url, event_callback(mention))
                     shown = await first_words(api, "C123", str(mention["ts"]), began)
                     busy = await ack_latencies(session, url, arguments.events)
+                    commands = await command_acks(session, api, url, arguments.events // 4)
                     # Buttons come when the answer is finished: then some acks were not
                     # measured against a busy model.
                     finished_early = finished(api, "C123", str(mention["ts"]))
@@ -167,11 +184,12 @@ async def main() -> None:
                 await runner.cleanup()
                 await runtime.close()
     print(f"{arguments.events} signed events per row, {arguments.tokens} tokens per answer")
-    print(f"{'model':<22} {'ack p50 ms':>10} {'ack p99 ms':>10}")
-    for label, values in (("idle", idle), ("generating an answer", busy)):
+    print(f"{'events, model':<26} {'ack p50 ms':>10} {'ack p99 ms':>10}")
+    rows = (("idle", idle), ("generating an answer", busy), ("/rag sources, generating", commands))
+    for label, values in rows:
         p50 = statistics.median(values) * 1000
         p99 = percentile(values, 0.99) * 1000
-        print(f"{label:<22} {p50:10.1f} {p99:10.1f}")
+        print(f"{label:<26} {p50:10.1f} {p99:10.1f}")
     print(f"mention -> first streamed words in Slack: {shown:.2f} s")
     ratio = percentile(busy, 0.99) / percentile(idle, 0.99)
     print(f"busy / idle ack p99: {ratio:.2f}x")
