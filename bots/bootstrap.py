@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.documents import LlamaIndexDocumentReader
-from adapters.links import WebPageFetcher
+from adapters.links import MediaLimits, WebPageFetcher, YtDlpMedia
 from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
 from adapters.name_bridge import ScriptNameBridge
 from adapters.sql_state import SqlState
@@ -259,6 +259,15 @@ def bootstrap(
         links=WebPageFetcher(
             allow_private=settings.media.allow_private_addresses,
             timeout=settings.media.fetch_timeout_seconds,
+        ),
+        media=YtDlpMedia(
+            MediaLimits(
+                max_duration_seconds=settings.media.max_duration_minutes * 60,
+                max_bytes=int(settings.media.max_download_mb * 1024 * 1024),
+                allow_private=settings.media.allow_private_addresses,
+                allowed_extractors=tuple(settings.media.extractors),
+                cookies_file=settings.media.cookies_file or None,
+            )
         ),
         channel_settings=ChannelSettingsService(
             state,

@@ -115,6 +115,10 @@ class IngestSettings(Section):
 class MediaSettings(Section):
     allow_private_addresses: bool = False
     fetch_timeout_seconds: float = Field(default=20.0, gt=0)
+    max_duration_minutes: float = Field(default=180.0, gt=0)
+    max_download_mb: float = Field(default=500.0, gt=0)
+    extractors: list[str] = ["youtube", "generic", "html5"]
+    cookies_file: str = ""
 
 
 class SlackSettings(Section):

@@ -27,6 +27,7 @@ from core.prompting import build_prompt
 from core.ranking import standings
 from core.scheduling import QUESTION, GenerationQueue
 from core.streaming import StreamingReply
+from core.timed_chunks import cited_second
 
 PassageKey = tuple[str, int]
 
@@ -58,6 +59,15 @@ class AnsweringSettings:
     relative_margin: float = 1.0
     rank_within_languages: bool = False
     candidates: int = 20
+
+
+def _cited_second(passage: Passage, question: str, answer: str) -> float | None:
+    """Where in a recording the answer is said: the caption that best matches the question
+    and the answer, not the chunk's start (which may be a minute earlier)."""
+    chunk = passage.chunk
+    if chunk.start_seconds is None:
+        return None
+    return cited_second(chunk, question, answer) if chunk.cue_starts else chunk.start_seconds
 
 
 class AnsweringService:
@@ -239,7 +249,7 @@ class AnsweringService:
             await reply.finish("\n\n" + say("not_stated", language, looked=looked))
             return Answer(text=answer_text, cited=[], found=False)
         cited = select_cited(answer_text, prompt.passages)
-        sources = source_links(cited)
+        sources = source_links(cited, lambda passage: _cited_second(passage, question, answer_text))
         chat = reply.chat
         if isinstance(chat, NativeSources) and reply.messages:
             await reply.finish()

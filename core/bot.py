@@ -45,6 +45,7 @@ from core.ports import (
     FeedbackLog,
     HandledMessages,
     LinkFetcher,
+    MediaFetcher,
     ThreadHistory,
     ThreadStarter,
     WorkingSignal,
@@ -110,6 +111,7 @@ class Bot:
         rate_limits: RateLimits | None = None,
         feedback: FeedbackLog | None = None,
         links: LinkFetcher | None = None,
+        media: MediaFetcher | None = None,
     ) -> None:
         self._feedback = feedback or MemoryFeedback()
         self._handled = handled or HandledIds()
@@ -125,6 +127,7 @@ class Bot:
             summaries_up_to_files=settings.summaries_up_to_files,
             clock=clock,
             links=links,
+            media=media,
         )
         self._library = library
         self._conversations = conversations

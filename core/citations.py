@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from core.context import context_text
@@ -105,11 +106,12 @@ def select_cited(answer: str, passages: list[Passage]) -> list[tuple[int, Passag
 
 
 def link_at_time(url: str, seconds: float) -> str:
-    """`url` opening at `seconds` (YouTube's t= parameter); other links are left alone."""
+    """`url` opening at `seconds`: YouTube's t= parameter, #t= for other media."""
     parts = urlsplit(url)
     host = parts.netloc.lower()
     if not (host.endswith("youtube.com") or host.endswith("youtu.be")):
-        return url
+        # Media fragments: players open other media URLs at #t=seconds.
+        return urlunsplit(parts._replace(fragment=f"t={int(seconds)}"))
     query = [(key, value) for key, value in parse_qsl(parts.query) if key != "t"]
     query.append(("t", f"{int(seconds)}s"))
     return urlunsplit(parts._replace(query=urlencode(query)))
@@ -123,23 +125,31 @@ def format_seconds(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _locator(passage: Passage) -> str | None:
+SecondOf = Callable[[Passage], float | None]
+
+
+def _chunk_start(passage: Passage) -> float | None:
+    return passage.chunk.start_seconds
+
+
+def _locator(passage: Passage, second_of: SecondOf = _chunk_start) -> str | None:
     chunk = passage.chunk
     parts = []
     if chunk.heading:
         parts.append(f"§ {chunk.heading}")
     if chunk.page is not None:
         parts.append(f"p. {chunk.page}")
-    if chunk.start_seconds is not None:
-        parts.append(format_seconds(chunk.start_seconds))
+    second = second_of(passage)
+    if second is not None:
+        parts.append(format_seconds(second))
     return ", ".join(parts) or None
 
 
-def _link(passage: Passage) -> str | None:
-    chunk = passage.chunk
-    url = chunk.source.url
-    if url and chunk.start_seconds is not None:
-        return link_at_time(url, chunk.start_seconds)
+def _link(passage: Passage, second_of: SecondOf = _chunk_start) -> str | None:
+    url = passage.chunk.source.url
+    second = second_of(passage)
+    if url and second is not None:
+        return link_at_time(url, second)
     return url
 
 
@@ -158,11 +168,18 @@ def _described(link: SourceLink) -> str:
     return text
 
 
-def source_links(cited: list[tuple[int, Passage]]) -> list[SourceLink]:
-    """The Sources of an answer as data; passages at the same place share one entry."""
+def source_links(
+    cited: list[tuple[int, Passage]], second_of: SecondOf = _chunk_start
+) -> list[SourceLink]:
+    """The Sources of an answer as data; passages at the same place share one entry.
+    `second_of` says which second of a recording a passage is cited at."""
     grouped: dict[tuple[str, str | None, str | None], list[int]] = {}
     for number, passage in cited:
-        place = (passage.chunk.source.title, _locator(passage), _link(passage))
+        place = (
+            passage.chunk.source.title,
+            _locator(passage, second_of),
+            _link(passage, second_of),
+        )
         grouped.setdefault(place, []).append(number)
     return [
         SourceLink(tuple(numbers), title, locator, url)

@@ -9,14 +9,23 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from core.catalog import SourceStatus, new_entry
+from core.citations import format_seconds
 from core.errors import UserFacingError
-from core.ingestion import IngestionService
+from core.ingestion import IngestionService, source_id_for
 from core.language import detect_language
 from core.messages import say
-from core.models import Attachment, IncomingMessage, IndexReport
-from core.ports import ChatClient, FileDownloads, LinkFetcher, SourceCatalog
+from core.models import (
+    Attachment,
+    IncomingMessage,
+    IndexReport,
+    MediaFetch,
+    Source,
+    SourceKind,
+)
+from core.ports import ChatClient, FileDownloads, LinkFetcher, MediaFetcher, SourceCatalog
 from core.progress import progress_for
 from core.replies import guarded, replier
+from core.timed_chunks import timed_chunks
 
 log = logging.getLogger("ragbot.indexing")
 
@@ -33,8 +42,10 @@ class AttachmentIndexing:
         summaries_up_to_files: int = 3,
         clock: Callable[[], float] = time.monotonic,
         links: LinkFetcher | None = None,
+        media: MediaFetcher | None = None,
     ) -> None:
         self._links = links
+        self._media = media
         self._ingestion = ingestion
         self._catalog = catalog
         self._summaries_up_to_files = summaries_up_to_files
@@ -85,9 +96,31 @@ class AttachmentIndexing:
         if self._links is None or url is None:
             raise UserFacingError("file_unavailable", name=attachment.name)
         with tempfile.TemporaryDirectory(prefix="ragbot-link-") as folder:
+            if self._media is not None:
+                video = await self._media.fetch(url, folder, want_audio=False)
+                if video is not None:
+                    return await self._index_video(message, video, summarize)
             fetched = await self._links.fetch(url, folder, self._ingestion.max_file_bytes)
             page = replace(attachment, path=fetched.path, name=fetched.title)
             return await self._ingestion.index_file(message.channel, page, summarize)
+
+    async def _index_video(
+        self, message: IncomingMessage, video: MediaFetch, summarize: bool
+    ) -> IndexReport:
+        """A video's captions as time-aware chunks, each citing the second it is said."""
+        info = video.info
+        source = Source(source_id_for(info.url), info.title, SourceKind.MEDIA, info.url)
+        if not video.cues:
+            raise UserFacingError("media_no_captions", title=info.title)
+        language = info.language or detect_language(" ".join(c.text for c in video.cues[:50]))
+        chunks = timed_chunks(video.cues, source, info.chapters, language=language)
+        report = await self._ingestion.store_chunks(message.channel, source, chunks, summarize)
+        return replace(
+            report,
+            transcript=video.captions or "speech",
+            duration_seconds=info.duration_seconds or video.cues[-1].end,
+            language=language,
+        )
 
     async def _index_one(
         self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
@@ -122,8 +155,7 @@ class AttachmentIndexing:
                 SourceStatus.READY, chunk_count=report.chunk_count
             )
             await catalog.record_source(message.channel, ready)
-            key = "reindexed" if report.replaced else "indexed"
-            text = say(key, language, title=report.source.title, chunks=report.chunk_count)
+            text = _indexed_line(report, language)
             if report.summary:
                 text += "\n" + say("summary", language, summary=report.summary)
             await reply(text)
@@ -132,3 +164,27 @@ class AttachmentIndexing:
         return await guarded(
             work(), reply, language, f"indexing {attachment.name} in {message.channel}"
         )
+
+
+_TRANSCRIPTS = {
+    "manual": "transcript_captions",
+    "automatic": "transcript_automatic",
+    "speech": "transcript_speech",
+}
+
+
+def _indexed_line(report: IndexReport, language: str) -> str:
+    """The reply once a source is indexed; a video's says how long it is and how its words
+    were had."""
+    if report.transcript is None:
+        key = "reindexed" if report.replaced else "indexed"
+        return say(key, language, title=report.source.title, chunks=report.chunk_count)
+    return say(
+        "media_indexed",
+        language,
+        title=report.source.title,
+        duration=format_seconds(report.duration_seconds or 0.0),
+        transcript=say(_TRANSCRIPTS.get(report.transcript, "transcript_captions"), language),
+        lang=report.language or "?",
+        chunks=report.chunk_count,
+    )

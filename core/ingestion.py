@@ -161,6 +161,12 @@ class IngestionService:
         ]
         if not chunks:
             raise UserFacingError("file_no_text", name=attachment.name)
+        return await self.store_chunks(channel, source, chunks, summarize)
+
+    async def store_chunks(
+        self, channel: ChannelRef, source: Source, chunks: list[Chunk], summarize: bool = True
+    ) -> IndexReport:
+        """Embed and store a source's chunks in `channel`, replacing an earlier copy."""
         points = await embed_chunks(self._embeddings, chunks, self._settings.embed_batch_size)
         collection = collection_name(channel, CollectionPurpose.DOCUMENTS, self._embeddings.key)
         # Embed, write over the old copy (a chunk keeps its point id), then delete the old

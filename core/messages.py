@@ -41,6 +41,69 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "I found no readable text at {url}.",
         KOREAN: "{url}에서 읽을 수 있는 글을 찾지 못했습니다.",
     },
+    "media_private": {
+        ENGLISH: "{url} is a private video: I can't watch it. Share a public or unlisted link.",
+        KOREAN: "{url}은(는) 비공개 동영상이라 볼 수 없습니다. 공개 또는 일부 공개 링크를 공유해 주세요.",
+    },
+    "media_sign_in": {
+        ENGLISH: "YouTube asks me to sign in to show {url} (its bot check). An admin can set `media.cookies_file`; see the README.",
+        KOREAN: "YouTube가 {url}을(를) 보려면 로그인하라고 합니다(봇 확인). 관리자가 `media.cookies_file`을 설정할 수 있습니다. README를 참고하세요.",
+    },
+    "media_age": {
+        ENGLISH: "{url} is age-restricted: I can only get it with a signed-in cookies file (`media.cookies_file`).",
+        KOREAN: "{url}은(는) 연령 제한 동영상입니다. 로그인된 쿠키 파일(`media.cookies_file`)이 있어야 가져올 수 있습니다.",
+    },
+    "media_region": {
+        ENGLISH: "{url} is not available in the country this bot runs in.",
+        KOREAN: "{url}은(는) 이 봇이 실행되는 국가에서 볼 수 없습니다.",
+    },
+    "media_live": {
+        ENGLISH: "{url} is a live stream: share it again once the recording is up.",
+        KOREAN: "{url}은(는) 라이브 방송입니다. 녹화본이 올라온 뒤 다시 공유해 주세요.",
+    },
+    "media_rate_limited": {
+        ENGLISH: "The video site is limiting how often I ask ({url}). Try again in a while.",
+        KOREAN: "동영상 사이트가 요청 횟수를 제한하고 있습니다({url}). 잠시 후 다시 시도해 주세요.",
+    },
+    "media_unavailable": {
+        ENGLISH: "{url} is unavailable: it was removed or never existed.",
+        KOREAN: "{url}은(는) 볼 수 없습니다. 삭제되었거나 없는 동영상입니다.",
+    },
+    "media_unsupported": {
+        ENGLISH: "I can't take videos from that site ({url}).",
+        KOREAN: "그 사이트의 동영상은 가져올 수 없습니다({url}).",
+    },
+    "media_network": {
+        ENGLISH: "I couldn't reach {url} (a network error). Try again later.",
+        KOREAN: "{url}에 연결하지 못했습니다(네트워크 오류). 나중에 다시 시도해 주세요.",
+    },
+    "media_failed": {
+        ENGLISH: "I couldn't get the video at {url}.",
+        KOREAN: "{url}의 동영상을 가져오지 못했습니다.",
+    },
+    "media_playlist": {
+        ENGLISH: "{url} is a playlist: share the videos in it one by one.",
+        KOREAN: "{url}은(는) 재생목록입니다. 동영상을 하나씩 공유해 주세요.",
+    },
+    "media_too_long": {
+        ENGLISH: "{url} runs {minutes} minutes; the limit is {limit}.",
+        KOREAN: "{url}은(는) {minutes}분짜리입니다. 제한은 {limit}분입니다.",
+    },
+    "media_too_big": {
+        ENGLISH: "{url} is {megabytes} MB; the limit is {limit} MB.",
+        KOREAN: "{url}은(는) {megabytes}MB입니다. 제한은 {limit}MB입니다.",
+    },
+    "media_no_captions": {
+        ENGLISH: "*{title}* has no captions, and speech-to-text is off.",
+        KOREAN: "*{title}*에는 자막이 없고, 음성 인식이 꺼져 있습니다.",
+    },
+    "media_indexed": {
+        ENGLISH: "Indexed *{title}* ({duration}, {transcript}, {lang}): {chunks} chunks.",
+        KOREAN: "*{title}* 색인 완료 ({duration}, {transcript}, {lang}): 청크 {chunks}개.",
+    },
+    "transcript_captions": {ENGLISH: "captions", KOREAN: "자막"},
+    "transcript_automatic": {ENGLISH: "automatic captions", KOREAN: "자동 자막"},
+    "transcript_speech": {ENGLISH: "speech-to-text", KOREAN: "음성 인식"},
     "asked_by": {
         ENGLISH: "{name} asked: {question}",
         KOREAN: "{name} 님의 질문: {question}",

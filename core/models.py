@@ -287,6 +287,9 @@ class IndexReport:
     chunk_count: int
     summary: str | None = None
     replaced: bool = False
+    transcript: str | None = None  # a video's words: "manual", "automatic" or "speech"
+    duration_seconds: float | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -311,3 +314,27 @@ class Answer:
     cited: list[Passage] = field(default_factory=list)
     found: bool = True
     sources: list[SourceLink] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What is known of a video or recording before its words: from its metadata."""
+
+    url: str  # the canonical link to it (a YouTube video's watch URL)
+    title: str
+    uploader: str | None = None
+    duration_seconds: float | None = None
+    language: str | None = None
+    chapters: tuple[Chapter, ...] = ()
+    extractor: str = ""
+
+
+@dataclass(frozen=True)
+class MediaFetch:
+    """A shared video's words as found: captions (manual or automatic), or its audio for
+    speech-to-text when it has none."""
+
+    info: MediaInfo
+    cues: tuple[Cue, ...] = ()
+    captions: str | None = None  # "manual" or "automatic" when `cues` came from captions
+    audio_path: str | None = None

@@ -31,6 +31,8 @@ def chunk_to_payload(chunk: Chunk) -> Payload:
         "chunk_index": chunk.index,
         "language": chunk.language,
         "heading": chunk.heading,
+        # [[offset in text, second], ...]: where each caption starts (cited seconds).
+        "cue_starts": [[offset, second] for offset, second in chunk.cue_starts],
     }
 
 
@@ -55,7 +57,20 @@ def payload_to_chunk(payload: Mapping[str, Any]) -> Chunk:
         end_seconds=_optional_float(payload.get("end_seconds")),
         language=_optional_text(payload.get("language")),
         heading=_optional_text(payload.get("heading")),
+        cue_starts=_cue_starts(payload.get("cue_starts")),
     )
+
+
+def _cue_starts(value: object) -> tuple[tuple[int, float], ...]:
+    if not isinstance(value, list):
+        return ()
+    starts: list[tuple[int, float]] = []
+    for item in value:
+        if isinstance(item, list | tuple) and len(item) == 2:
+            offset, second = item
+            if isinstance(offset, int) and isinstance(second, int | float):
+                starts.append((offset, float(second)))
+    return tuple(starts)
 
 
 def _kind(value: object) -> SourceKind:

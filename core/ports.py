@@ -18,6 +18,7 @@ from core.models import (
     FetchedLink,
     IncomingMessage,
     LanguageFilter,
+    MediaFetch,
     MessageRef,
     Passage,
     QueryVectors,
@@ -408,4 +409,14 @@ class FeedbackLog(Protocol):
 
     async def feedback_counts(self, channel: ChannelRef) -> dict[str, int]:
         """How many verdicts of each kind the channel's answers got."""
+        ...
+
+
+class MediaFetcher(Protocol):
+    """Finds the video or audio behind a link and what is said in it (yt-dlp)."""
+
+    async def fetch(self, url: str, folder: str, want_audio: bool) -> MediaFetch | None:
+        """Metadata, then captions; the audio (into `folder`) only when there are no
+        captions and `want_audio`. None when the link holds no media (a plain page).
+        Refuses (UserFacingError) what is private, live, too long or too big."""
         ...

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.captions import parse_vtt
+from adapters.links.captions import parse_vtt
 from core.errors import UserFacingError
 from core.models import Cue
 

@@ -79,6 +79,7 @@ def talk_chunk(index: int) -> Chunk:
         start_seconds=12.5 + index * 30,
         end_seconds=42.0 + index * 30,
         language="ko",
+        cue_starts=((0, 12.5 + index * 30), (17, 20.0 + index * 30)),
     )
 
 

@@ -21,7 +21,7 @@ from core.ingestion import IngestionService, IngestionSettings
 from core.library import ChannelLibrary
 from core.migration import CollectionMigrator
 from core.models import Attachment, Author, ChannelRef, IncomingMessage
-from core.ports import LinkFetcher
+from core.ports import LinkFetcher, MediaFetcher
 from core.rate_limit import RateLimits
 from tests.fakes import (
     FakeClock,
@@ -100,6 +100,7 @@ def build_harness(
     rate_limits: RateLimits | None = None,
     links: LinkFetcher | None = None,
     channels: ChannelSettings | None = None,
+    media: MediaFetcher | None = None,
 ) -> Harness:
     store = MemoryStore()
     embedder = WordEmbedder()
@@ -135,6 +136,7 @@ def build_harness(
         clock=clock,
         rate_limits=rate_limits or RateLimits(per_person=100, per_channel=100),
         links=links,
+        media=media,
         channel_settings=ChannelSettingsService(
             MemoryChannelSettingsStore(), channels or ChannelSettings()
         ),

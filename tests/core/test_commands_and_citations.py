@@ -64,7 +64,7 @@ def test_youtube_sources_link_to_the_second() -> None:
 
     assert "Talk @ 1:35 <https://www.youtube.com/watch?v=abc&t=95s>" in text
     assert link_at_time("https://youtu.be/abc", 7) == "https://youtu.be/abc?t=7s"
-    assert link_at_time("https://example.com/a", 7) == "https://example.com/a"
+    assert link_at_time("https://example.com/a.mp4", 7) == "https://example.com/a.mp4#t=7"
 
 
 def test_language_detection_tells_korean_from_english() -> None:

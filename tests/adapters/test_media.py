@@ -1,0 +1,199 @@
+"""Videos behind shared links, with the real yt-dlp against pages served on 127.0.0.1:
+captions are found and read, a page without media is left to the page reader, and each
+failure a person meets gets its own plain reason."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from adapters.links import WebPageFetcher
+from adapters.links.media import MediaLimits, YtDlpMedia, media_failure, pick_captions, refusal
+from core.errors import UserFacingError
+from tests.core.conftest import build_harness
+from tests.fakes import ScriptedModel
+
+CAPTIONS = """WEBVTT
+
+00:00:00.000 --> 00:00:04.000
+The Glimmerstone Tower was built in 1887.
+
+00:00:04.000 --> 00:00:08.000
+Visitors may climb it on Thursdays only.
+"""
+VIDEO_PAGE = """<!doctype html><html><head><title>Tower talk</title></head><body>
+<video controls src="talk.mp4"><track kind="captions" src="talk.vtt" srclang="en"></video>
+</body></html>"""
+SILENT_PAGE = """<!doctype html><html><head><title>Tower talk, no captions</title></head>
+<body><video controls src="talk.mp4"></video></body></html>"""
+PLAIN_PAGE = "<!doctype html><html><head><title>Notes</title></head><body><p>Hi.</p></body></html>"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def site() -> AsyncIterator[str]:
+    files: dict[str, tuple[bytes, str]] = {
+        "/video.html": (VIDEO_PAGE.encode(), "text/html"),
+        "/silent.html": (SILENT_PAGE.encode(), "text/html"),
+        "/notes.html": (PLAIN_PAGE.encode(), "text/html"),
+        "/talk.vtt": (CAPTIONS.encode(), "text/vtt"),
+        "/talk.mp4": (b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1024, "video/mp4"),
+    }
+
+    async def serve(request: web.Request) -> web.Response:
+        body, kind = files[request.path]
+        return web.Response(body=body, content_type=kind)
+
+    app = web.Application()
+    for path in files:
+        app.router.add_get(path, serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+LOOPBACK = MediaLimits(allow_private=True)
+
+
+async def test_a_page_with_a_video_and_captions_gives_its_timed_captions(
+    site: str, tmp_path: Path
+) -> None:
+    fetched = await YtDlpMedia(LOOPBACK).fetch(f"{site}/video.html", str(tmp_path), False)
+
+    assert fetched is not None
+    assert fetched.captions == "manual"
+    assert [cue.text for cue in fetched.cues] == [
+        "The Glimmerstone Tower was built in 1887.",
+        "Visitors may climb it on Thursdays only.",
+    ]
+    assert fetched.cues[1].start == 4.0
+    assert fetched.info.title.startswith("Tower talk")
+
+
+async def test_a_page_without_media_is_not_a_video(site: str, tmp_path: Path) -> None:
+    assert await YtDlpMedia(LOOPBACK).fetch(f"{site}/notes.html", str(tmp_path), False) is None
+
+
+async def test_a_video_without_captions_and_speech_to_text_off_is_refused(
+    site: str, tmp_path: Path
+) -> None:
+    with pytest.raises(UserFacingError) as refused:
+        await YtDlpMedia(LOOPBACK).fetch(f"{site}/silent.html", str(tmp_path), False)
+
+    assert refused.value.key == "media_no_captions"
+
+
+async def test_a_private_address_is_refused_before_yt_dlp_runs(site: str, tmp_path: Path) -> None:
+    with pytest.raises(UserFacingError) as refused:
+        await YtDlpMedia(MediaLimits()).fetch(f"{site}/video.html", str(tmp_path), False)
+
+    assert refused.value.key == "link_private_address"
+
+
+def vtt(lang: str) -> list[dict[str, str]]:
+    """A YouTube caption track's formats, VTT among them."""
+    return [{"ext": "json3", "url": f"j/{lang}"}, {"ext": "vtt", "url": f"v/{lang}"}]
+
+
+def youtube_info(**fields: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "language": "ko",
+        "subtitles": {"en": vtt("en-manual"), "live_chat": vtt("chat")},
+        "automatic_captions": {"ko-orig": vtt("ko-orig"), "en": vtt("en-tr"), "ja": vtt("ja")},
+    }
+    info.update(fields)
+    return info
+
+
+def test_manual_captions_in_the_videos_language_come_first() -> None:
+    info = youtube_info(subtitles={"ko": [{"ext": "vtt", "url": "v/ko-manual"}]})
+
+    assert pick_captions(info) == ("manual", "ko", "v/ko-manual")
+
+
+def test_else_the_automatic_captions_of_the_original_language_never_a_translation() -> None:
+    # The manual track is English; the video is Korean: its own automatic captions win.
+    assert pick_captions(youtube_info()) == ("automatic", "ko", "v/ko-orig")
+    assert (
+        pick_captions(
+            youtube_info(automatic_captions={"en": [{"ext": "vtt", "url": "x"}]}, subtitles={})
+        )
+        is None
+    )
+
+
+def test_playlists_live_streams_and_long_videos_are_refused_on_their_metadata() -> None:
+    limits = MediaLimits(max_duration_seconds=3600, max_bytes=100 * 1024 * 1024)
+    url = "https://www.youtube.com/watch?v=abcdefghijk"
+
+    reasons = [
+        refusal(info, url, limits)
+        for info in (
+            {"_type": "playlist"},
+            {"is_live": True},
+            {"live_status": "is_upcoming"},
+            {"duration": 7200},
+            {"duration": 600, "filesize_approx": 300 * 1024 * 1024},
+            {"duration": 600},
+        )
+    ]
+
+    assert [reason.key if reason else None for reason in reasons] == [
+        "media_playlist",
+        "media_live",
+        "media_live",
+        "media_too_long",
+        "media_too_big",
+        None,
+    ]
+
+
+YT = "ERROR: [youtube] abc: "
+FAILURES = [
+    (YT + "Private video. Sign in if you've been granted access", "media_private"),
+    (YT + "Sign in to confirm you’re not a bot. Use --cookies", "media_sign_in"),
+    (YT + "Sign in to confirm your age. This video may be inappropriate", "media_age"),
+    (YT + "The uploader has not made this video available in your country", "media_region"),
+    (YT + "This live event will begin in 3 hours.", "media_live"),
+    (
+        "ERROR: unable to download video data: HTTP Error 429: Too Many Requests",
+        "media_rate_limited",
+    ),
+    (YT + "Video unavailable. This video has been removed by the uploader", "media_unavailable"),
+    ("ERROR: Unsupported URL: https://example.com/x", "media_unsupported"),
+    ("ERROR: Unable to download webpage: <urlopen error [Errno -3]>", "media_network"),
+    ("ERROR: something nobody expected", "media_failed"),
+]
+
+
+@pytest.mark.parametrize(("said", "key"), FAILURES)
+def test_each_yt_dlp_failure_is_told_in_plain_words(said: str, key: str) -> None:
+    assert media_failure(RuntimeError(said), "https://youtu.be/abc").key == key
+
+
+async def test_a_shared_video_link_is_indexed_and_answers_cite_the_second_it_is_said(
+    site: str, tmp_path: Path
+) -> None:
+    harness = build_harness(
+        tmp_path,
+        model=ScriptedModel("Visitors may climb it on Thursdays only [1]."),
+        links=WebPageFetcher(allow_private=True),
+        media=YtDlpMedia(LOOPBACK),
+    )
+
+    await harness.say(f"{site}/video.html", addressed=False)
+    indexed = harness.chat.last()
+    await harness.say("On which day can visitors climb the Glimmerstone Tower?")
+
+    assert indexed.startswith("Indexed *Tower talk")
+    assert "(0:08, captions, en)" in indexed
+    answer = harness.chat.last()
+    assert f"Tower talk (1) @ 0:04 <{site}/video.html#t=4>" in answer
