@@ -1,5 +1,5 @@
-"""Command line: `python -m bots console | slack | ingest PATH --channel NAME | doctor |
-reindex`."""
+"""Command line: `python -m bots console | slack | discord | serve | ingest PATH --channel
+NAME | doctor | reindex`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from adapters.console_chat import ConsoleChat, ShowText, console_channel, parse_console_line
 from bots.bootstrap import Runtime, bootstrap
 from bots.console import run_console, stdin_reader
+from bots.discord import DiscordSetupError, discord_token, run_discord
 from bots.doctor import describe_store, run_doctor
 from bots.model_choice import ModelChoice, choose_model
 from bots.slack import SlackSetupError, run_slack, slack_config
@@ -94,6 +95,51 @@ async def _slack(settings: Settings) -> int:
     return 0
 
 
+async def _discord(settings: Settings) -> int:
+    try:
+        discord_token(settings.discord)
+    except DiscordSetupError as error:
+        print(f"ragbot: {error}", file=sys.stderr)
+        return 2
+    runtime, choice = _start(settings)
+    print(f"ragbot discord: {_describe(settings, choice)}.", file=sys.stderr)
+    try:
+        await run_discord(runtime, settings.discord)
+    finally:
+        await runtime.close()
+    return 0
+
+
+async def _serve(settings: Settings) -> int:
+    """Every configured platform in one process: one core, one data directory."""
+    platforms = []
+    if settings.slack.bot_token is not None:
+        platforms.append("slack")
+    if settings.discord.token is not None:
+        platforms.append("discord")
+    if not platforms:
+        print("ragbot: neither Slack nor Discord is configured", file=sys.stderr)
+        return 2
+    try:
+        if "slack" in platforms:
+            slack_config(settings.slack)
+    except SlackSetupError as error:
+        print(f"ragbot: {error}", file=sys.stderr)
+        return 2
+    runtime, choice = _start(settings)
+    print(f"ragbot serve ({', '.join(platforms)}): {_describe(settings, choice)}.", file=sys.stderr)
+    jobs = []
+    if "slack" in platforms:
+        jobs.append(run_slack(runtime, settings.slack))
+    if "discord" in platforms:
+        jobs.append(run_discord(runtime, settings.discord))
+    try:
+        await asyncio.gather(*jobs)
+    finally:
+        await runtime.close()
+    return 0
+
+
 async def _ingest(settings: Settings, path: str, channel: str) -> int:
     runtime, _ = _start(settings)
     chat = ConsoleChat()
@@ -141,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     console = commands.add_parser("console", help="talk to the bot in this terminal")
     console.add_argument("--channel", help="channel to start in (console.channel)")
     commands.add_parser("slack", help="serve a Slack workspace (settings [slack])")
+    commands.add_parser("discord", help="serve Discord servers (settings [discord])")
+    commands.add_parser("serve", help="serve every configured platform in one process")
     ingest = commands.add_parser("ingest", help="index a file or a folder into a channel")
     ingest.add_argument("path")
     ingest.add_argument("--channel", required=True, help="console channel name")
@@ -164,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if arguments.command == "slack":
             return asyncio.run(_slack(settings))
+        if arguments.command == "discord":
+            return asyncio.run(_discord(settings))
+        if arguments.command == "serve":
+            return asyncio.run(_serve(settings))
         if arguments.command == "doctor":
             return asyncio.run(_doctor(settings))
         if arguments.command == "reindex":

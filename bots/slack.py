@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -89,7 +90,10 @@ async def run_slack(runtime: Runtime, settings: SlackSettings) -> None:
             await handler.close_async()  # type: ignore[no-untyped-call]
     else:
         runner = await serve_http(slack, settings.host, settings.port)
-        log.info("slack: HTTP mode on %s:%s%s", settings.host, settings.port, EVENTS_PATH)
+        where = f"http://{settings.host}:{settings.port}{EVENTS_PATH}"
+        log.info("slack: HTTP mode at %s", where)
+        # The line scripts and orchestrators wait for: events are served from now on.
+        print(f"ragbot: Slack events at {where}", file=sys.stderr, flush=True)
         try:
             await asyncio.Event().wait()
         finally:

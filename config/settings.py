@@ -139,6 +139,14 @@ class SlackSettings(Section):
         return frozenset(self.admin_users.replace(",", " ").split())
 
 
+class DiscordSettings(Section):
+    token: SecretStr | None = None
+    api_url: str = "https://discord.com/api/v10"
+    gateway_url: str = ""
+    test_guild: str = ""
+    admin_role: str = ""
+
+
 class ConsoleSettings(Section):
     channel: str = "general"
 
@@ -166,6 +174,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = ConsoleSettings()
     media: MediaSettings = MediaSettings()
     slack: SlackSettings = SlackSettings()
+    discord: DiscordSettings = DiscordSettings()
 
     @classmethod
     def settings_customise_sources(

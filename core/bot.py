@@ -290,8 +290,11 @@ class Bot:
         if new_thread and isinstance(chat, ThreadStarter):
             # The answer, and the conversation after it, live in a thread of their own.
             thread_id = await chat.start_thread(message, thread_title(question))
-            message = replace(message, thread_id=thread_id)
-            spot.message = message
+            if thread_id is None:
+                new_thread = False
+            else:
+                message = replace(message, thread_id=thread_id)
+                spot.message = message
         key = self._key(message)
         # Shown at once, before retrieval: the streamed answer replaces it.
         placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
@@ -348,6 +351,10 @@ class Bot:
                 Button(say("button_unhelpful", language), ACTION_FEEDBACK, f"down:{first}"),
             ],
         )
+
+    async def source_titles(self, channel: ChannelRef) -> list[str]:
+        """The titles of the channel's sources, by title (for a platform's autocomplete)."""
+        return [entry.source.title for entry in await self._library.sources(channel)]
 
     async def forget_shared_file(self, platform: str, workspace: str, file_id: str) -> int:
         """Remove a file the platform says was deleted from every channel that indexed it;

@@ -104,6 +104,10 @@ _CATALOG: dict[str, dict[str, str]] = {
     "transcript_captions": {ENGLISH: "captions", KOREAN: "자막"},
     "transcript_automatic": {ENGLISH: "automatic captions", KOREAN: "자동 자막"},
     "transcript_speech": {ENGLISH: "speech-to-text", KOREAN: "음성 인식"},
+    "discord_forbidden": {
+        ENGLISH: "I lack the Discord permission to {action} here: a server admin can grant it in the channel's settings.",
+        KOREAN: "이 채널에서 {action} 권한이 없습니다. 서버 관리자가 채널 설정에서 권한을 줄 수 있습니다.",
+    },
     "asked_by": {
         ENGLISH: "{name} asked: {question}",
         KOREAN: "{name} 님의 질문: {question}",

@@ -173,9 +173,9 @@ class ThreadStarter(Protocol):
     """Opens a thread for the bot's answer to a message said outside one, when it answers
     (not before: a message the bot does not answer gets no thread)."""
 
-    async def start_thread(self, message: IncomingMessage, title: str) -> str:
+    async def start_thread(self, message: IncomingMessage, title: str) -> str | None:
         """Open the thread under `message` (named `title` where threads have names) and
-        return its thread id."""
+        return its thread id; None when no thread can be opened there (answer in place)."""
         ...
 
 

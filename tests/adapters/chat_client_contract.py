@@ -13,7 +13,11 @@ CHANNEL = ChannelRef("contract", "w1", "general")
 
 
 class ChatClientContract:
-    """Inherit, and provide `chat` (the adapter) and `shown(chat, ref)` (what it shows)."""
+    """Inherit, and provide `chat` (the adapter) and `shown(chat, ref)` (what it shows);
+    a platform with its own id shapes sets `channel` and `thread`."""
+
+    channel: ChannelRef = CHANNEL
+    thread: str = "th-1"
 
     @pytest.fixture
     def chat(self) -> ChatClient:
@@ -25,26 +29,26 @@ class ChatClientContract:
     async def test_a_post_lands_in_its_channel_and_thread_and_shows_its_text(
         self, chat: ChatClient
     ) -> None:
-        ref = await chat.post(CHANNEL, "Hello from the bot.", "th-1")
+        ref = await chat.post(self.channel, "Hello from the bot.", self.thread)
 
-        assert ref.channel == CHANNEL and ref.thread_id == "th-1" and ref.message_id
+        assert ref.channel == self.channel and ref.thread_id == self.thread and ref.message_id
         assert "Hello from the bot." in self.shown(chat, ref)
 
     async def test_two_posts_are_two_messages(self, chat: ChatClient) -> None:
-        first = await chat.post(CHANNEL, "one")
-        second = await chat.post(CHANNEL, "two")
+        first = await chat.post(self.channel, "one")
+        second = await chat.post(self.channel, "two")
 
         assert first.message_id != second.message_id
 
     async def test_an_edit_replaces_what_the_message_shows(self, chat: ChatClient) -> None:
-        ref = await chat.post(CHANNEL, "The tower" + CURSOR)
+        ref = await chat.post(self.channel, "The tower" + CURSOR)
 
         await chat.edit(ref, "The tower was built in 1887.")
 
         assert self.shown(chat, ref).endswith("The tower was built in 1887.")
 
     async def test_limits_are_sane_and_a_reaction_never_fails(self, chat: ChatClient) -> None:
-        ref = await chat.post(CHANNEL, "react to me")
+        ref = await chat.post(self.channel, "react to me")
 
         await chat.react(ref, "eyes")
 
@@ -54,7 +58,7 @@ class ChatClientContract:
     async def test_a_streamed_reply_ends_with_the_whole_text_and_no_cursor(
         self, chat: ChatClient
     ) -> None:
-        reply = StreamingReply(chat, CHANNEL, None, min_interval=chat.min_edit_interval)
+        reply = StreamingReply(chat, self.channel, None, min_interval=chat.min_edit_interval)
         for piece in ("The ", "tower ", "was ", "built ", "in ", "1887."):
             await reply.append(piece)
         await reply.finish("\n\nSources:\n[1] tower.txt")

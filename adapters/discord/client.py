@@ -1,0 +1,176 @@
+"""The discord.py client: messages, the /rag command group and button clicks, delivered to
+the core; answers go out through DiscordChat."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import discord
+from discord import app_commands
+
+from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, button_of, custom_id
+from adapters.discord.events import author_of, click, incoming, where
+from core.collected_replies import CollectedReplies
+from core.models import Button, ChannelRef, IncomingAction, IncomingMessage
+from core.ports import ChatClient
+
+log = logging.getLogger("ragbot.discord")
+
+HandleMessage = Callable[[IncomingMessage, ChatClient], Awaitable[None]]
+HandleAction = Callable[[IncomingAction, ChatClient], Awaitable[None]]
+SourceTitles = Callable[[ChannelRef], Awaitable[list[str]]]
+_CHOICES = 25  # Discord's most autocomplete choices
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    """What the Discord adapter needs to know."""
+
+    test_guild: str | None = None
+    admin_role: str = ""
+    guild_ready_timeout: float = 2.0
+
+
+class ClickChat(DiscordChat):
+    """DiscordChat for one click: what only the clicker should see is an ephemeral
+    follow-up of the click's interaction."""
+
+    def __init__(self, client: discord.Client, interaction: discord.Interaction) -> None:
+        super().__init__(client)
+        self._interaction = interaction
+
+    async def post_ephemeral(
+        self, channel: ChannelRef, user_id: str, text: str, thread_id: str | None = None
+    ) -> None:
+        """Tell the clicker alone."""
+        await self._interaction.followup.send(text, ephemeral=True)
+
+
+def _view(buttons: Sequence[Button]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for button in buttons:
+        view.add_item(discord.ui.Button(label=button.label[:80], custom_id=custom_id(button)))
+    return view
+
+
+class RagbotDiscord(discord.Client):
+    """One Discord bot: every guild and DM it is in."""
+
+    def __init__(
+        self,
+        config: DiscordConfig,
+        on_message: HandleMessage,
+        on_action: HandleAction,
+        source_titles: SourceTitles,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        super().__init__(
+            intents=intents,
+            guild_ready_timeout=config.guild_ready_timeout,
+            chunk_guilds_at_startup=False,
+        )
+        self._config = config
+        self._handle = on_message
+        self._act = on_action
+        self._titles = source_titles
+        self.chat = DiscordChat(self)
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(self._commands())
+
+    async def setup_hook(self) -> None:
+        """Sync /rag: to the test guild at once, else globally (Discord takes a while)."""
+        if self._config.test_guild:
+            guild = discord.Object(int(self._config.test_guild))
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A message in a channel the bot can read."""
+        if self.user is None:
+            return
+        translated = incoming(message, self.user, self._config.admin_role)
+        if translated is not None:
+            await self._handle(translated, self.chat)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on one of the bot's buttons (commands go through the tree)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, object] = dict(interaction.data or {})
+        decoded = button_of(str(data.get("custom_id", "")))
+        if decoded is None:
+            return
+        await interaction.response.defer()
+        action, value = decoded
+        clicked = click(interaction, action, value, self._config.admin_role)
+        await self._act(clicked, ClickChat(self, interaction))
+
+    async def _run(self, interaction: discord.Interaction, text: str) -> None:
+        """A /rag subcommand: deferred at once, answered ephemerally when done."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        channel, thread_id = where(interaction.channel, interaction.guild)
+        author = author_of(interaction.user, self._config.admin_role, interaction.guild is None)
+        permissions = interaction.permissions
+        if permissions.manage_channels or permissions.administrator:
+            author = type(author)(author.id, author.name, True)
+        message = IncomingMessage(
+            channel=channel,
+            author=author,
+            text=text,
+            message_id=f"command:{interaction.id}",
+            thread_id=thread_id,
+        )
+        replies = CollectedReplies(MESSAGE_LIMIT)
+        await self._handle(message, replies)
+        for reply in replies.replies() or []:
+            if reply.buttons:
+                await interaction.followup.send(
+                    reply.text, ephemeral=True, view=_view(reply.buttons)
+                )
+            else:
+                await interaction.followup.send(reply.text, ephemeral=True)
+
+    def _commands(self) -> app_commands.Group:
+        group = app_commands.Group(name="rag", description="This channel's knowledge bot")
+
+        @group.command(name="help", description="What the bot does and its commands")
+        async def help_(interaction: discord.Interaction) -> None:
+            await self._run(interaction, "help")
+
+        @group.command(name="sources", description="The channel's sources")
+        async def sources(interaction: discord.Interaction) -> None:
+            await self._run(interaction, "sources")
+
+        @group.command(name="forget", description="Forget one source")
+        @app_commands.describe(source="The source's title or number")
+        async def forget(interaction: discord.Interaction, source: str) -> None:
+            await self._run(interaction, f"forget {source}")
+
+        @forget.autocomplete("source")
+        async def forget_source(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            channel, _ = where(interaction.channel, interaction.guild)
+            titles = await self._titles(channel)
+            matching = [t for t in titles if current.casefold() in t.casefold()]
+            return [app_commands.Choice(name=t[:100], value=t[:100]) for t in matching[:_CHOICES]]
+
+        @group.command(name="reset", description="Forget every source (asks first)")
+        async def reset(interaction: discord.Interaction) -> None:
+            await self._run(interaction, "reset")
+
+        @group.command(name="settings", description="Show or change the channel's settings")
+        @app_commands.describe(change="e.g. auto_index off")
+        async def settings(interaction: discord.Interaction, change: str = "") -> None:
+            await self._run(interaction, f"settings {change}".strip())
+
+        @group.command(name="ask", description="Ask about the channel's sources")
+        async def ask(interaction: discord.Interaction, question: str) -> None:
+            await self._run(interaction, question)
+
+        return group

@@ -1,0 +1,209 @@
+"""The real discord.py client against a fake Discord on 127.0.0.1: mentions become answers
+streamed into a thread, attachments are indexed, /rag is deferred and answered ephemerally,
+clicks regenerate, bots are ignored."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from adapters.discord import DiscordConfig, RagbotDiscord
+from core.models import ChannelRef, IncomingAction, IncomingMessage
+from core.ports import ChatClient
+from tests.core.conftest import TOWER, Harness, build_harness
+from tests.fakes import ScriptedModel
+from tests.support.fake_discord import (
+    ADMIN_ID,
+    BOT_USER_ID,
+    CHANNEL_ID,
+    DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE,
+    GUILD_ID,
+    OTHER_CHANNEL_ID,
+    USER_ID,
+    FakeDiscord,
+    install,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+GENERAL = ChannelRef("discord", GUILD_ID, CHANNEL_ID)
+
+
+@dataclass
+class Server:
+    """A fake Discord, the bot logged in to it, and the core behind the bot."""
+
+    fake: FakeDiscord
+    client: RagbotDiscord
+    harness: Harness
+    done: asyncio.Queue[str]
+
+    async def handled(self) -> str:
+        return await asyncio.wait_for(self.done.get(), 20)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    harness = build_harness(
+        tmp_path, model=ScriptedModel("The tower was built in 1887 [1].", "It is in Vellmora.")
+    )
+    done: asyncio.Queue[str] = asyncio.Queue()
+
+    async def on_message(message: IncomingMessage, chat: ChatClient) -> None:
+        await harness.bot.handle(message, chat)
+        done.put_nowait(message.message_id)
+
+    async def on_action(action: IncomingAction, chat: ChatClient) -> None:
+        await harness.bot.handle_action(action, chat)
+        done.put_nowait(action.action_id)
+
+    async with FakeDiscord() as fake:
+        with install(fake):
+            client = RagbotDiscord(
+                DiscordConfig(guild_ready_timeout=0.2),
+                on_message,
+                on_action,
+                harness.bot.source_titles,
+            )
+            await client.login(fake.token)
+            connection = asyncio.create_task(client.connect(reconnect=False))
+            ready = asyncio.create_task(client.wait_until_ready())
+            finished, _ = await asyncio.wait(
+                {connection, ready}, timeout=10, return_when="FIRST_COMPLETED"
+            )
+            assert ready in finished, "the client did not become ready"
+            try:
+                yield Server(fake, client, harness, done)
+            finally:
+                await client.close()
+                connection.cancel()
+                with suppress(asyncio.CancelledError):
+                    await connection
+
+
+async def index_tower(server: Server, channel: ChannelRef = GENERAL) -> None:
+    await server.harness.share(server.harness.write("tower.txt", TOWER), channel=channel)
+
+
+async def test_a_mention_gets_a_reaction_and_a_thread_with_the_streamed_answer_and_sources(
+    server: Server,
+) -> None:
+    await index_tower(server)
+    fake = server.fake
+
+    said = await fake.user_says(f"<@{BOT_USER_ID}> When was the Glimmerstone Tower built?")
+    await server.handled()
+
+    reactions = fake.calls_to("PUT", "/channels/{c}/messages/{m}/reactions/{e}/@me")
+    assert reactions and said["id"] in reactions[0].path
+    (thread,) = fake.threads(CHANNEL_ID)
+    assert thread["name"] == "When was the Glimmerstone Tower built?"
+    (answer,) = fake.bot_messages(str(thread["id"]))
+    assert answer.content.startswith("The tower was built in 1887")
+    assert "Sources:\n[1] tower.txt" in answer.content
+    assert answer.revisions, "the answer was edited in as it streamed"
+    assert answer.components, "regenerate and feedback buttons"
+    prompt = " ".join(turn.content for turn in server.harness.model.prompts[-1])
+    assert f"<@{BOT_USER_ID}>" not in prompt
+
+
+async def test_an_attachment_is_downloaded_from_the_cdn_and_indexed(server: Server) -> None:
+    fake = server.fake
+    attachment = fake.add_attachment(CHANNEL_ID, "tower.txt", TOWER.encode(), "text/plain")
+
+    await fake.user_says("notes from the visit", attachments=[attachment])
+    await server.handled()
+
+    assert [download.filename for download in fake.downloads] == ["tower.txt"]
+    await server.harness.say("sources", channel=GENERAL)
+    assert "tower.txt" in server.harness.chat.last()
+
+
+async def test_messages_of_bots_and_chatter_get_no_reply(server: Server) -> None:
+    fake = server.fake
+    await fake.user_says("hello everyone")
+    robot = fake.add_user("1100000000000000999", "otherbot", bot=True)
+    await fake.user_says(f"<@{BOT_USER_ID}> beep", author_id=robot["id"])
+    await fake.user_says(f"<@{BOT_USER_ID}> is anyone there?", channel_id=OTHER_CHANNEL_ID)
+    await server.handled()
+
+    assert fake.bot_messages(CHANNEL_ID) == []
+
+
+async def test_slash_sources_is_deferred_then_answered_only_to_its_user(server: Server) -> None:
+    await index_tower(server)
+    fake = server.fake
+    await fake.wait_until(lambda: bool(fake.commands.get(None)))
+
+    payload = fake.interaction_create_command(
+        "rag", [{"name": "sources", "type": 1, "options": []}]
+    )
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    (followup,) = await fake.wait_for_followups(payload)
+
+    assert fake.callbacks_for(payload)[0].type == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    assert followup.ephemeral and "tower.txt" in fake.original_response(payload).content
+    (command,) = fake.commands[None]
+    assert command["name"] == "rag"
+    assert {option["name"] for option in command["options"]} >= {
+        "help",
+        "sources",
+        "forget",
+        "reset",
+        "settings",
+        "ask",
+    }
+
+
+async def test_reset_by_a_member_without_permission_is_refused(server: Server) -> None:
+    await index_tower(server)
+    fake = server.fake
+    await fake.wait_until(lambda: bool(fake.commands.get(None)))
+
+    payload = fake.interaction_create_command(
+        "rag", [{"name": "reset", "type": 1, "options": []}], user_id=USER_ID
+    )
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    await fake.wait_for_followups(payload)
+
+    assert "admin" in fake.original_response(payload).content.lower()
+    await server.harness.say("sources", channel=GENERAL)
+    assert "tower.txt" in server.harness.chat.last()
+    assert ADMIN_ID
+
+
+async def test_regenerate_under_an_answer_replaces_it_in_place(server: Server) -> None:
+    await index_tower(server)
+    fake = server.fake
+    await fake.user_says(f"<@{BOT_USER_ID}> When was the Glimmerstone Tower built?")
+    await server.handled()
+    (thread,) = fake.threads(CHANNEL_ID)
+    (answer,) = fake.bot_messages(str(thread["id"]))
+    regenerate = answer.components[0]["components"][0]["custom_id"]
+
+    payload = fake.interaction_create_component(regenerate, answer.id, user_id=USER_ID)
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    await server.handled()
+
+    assert len(fake.bot_messages(str(thread["id"]))) == 1
+    assert fake.message(answer.id).content.startswith("It is in Vellmora.")
+
+
+async def test_the_same_channel_id_in_another_guild_does_not_see_these_sources(
+    server: Server,
+) -> None:
+    await index_tower(server, ChannelRef("discord", "another-guild", CHANNEL_ID))
+    fake = server.fake
+
+    await fake.user_says(f"<@{BOT_USER_ID}> When was the Glimmerstone Tower built?")
+    await server.handled()
+
+    (thread,) = fake.threads(CHANNEL_ID)
+    (answer,) = fake.bot_messages(str(thread["id"]))
+    assert "hold nothing on that" in answer.content
+    assert server.harness.model.questions_asked == 0
