@@ -303,3 +303,13 @@ class Answer:
     cited: list[Passage] = field(default_factory=list)
     found: bool = True
     sources: list[SourceLink] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Speech turned into text: timed cues like captions, the language spoken (as detected,
+    or as given) and the engine that heard it."""
+
+    cues: list[Cue]
+    language: str
+    backend: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from core.catalog import CatalogEntry
@@ -26,6 +26,7 @@ from core.models import (
     SourceSummary,
     StoredPoint,
     ThreadMessage,
+    Transcript,
     VectorSpace,
 )
 
@@ -398,4 +399,24 @@ class FeedbackLog(Protocol):
 
     async def feedback_counts(self, channel: ChannelRef) -> dict[str, int]:
         """How many verdicts of each kind the channel's answers got."""
+        ...
+
+
+class Transcriber(Protocol):
+    """Turns the speech of an audio or video file into timed text."""
+
+    @property
+    def name(self) -> str:
+        """The engine and model, as a transcript's `backend` names them."""
+        ...
+
+    async def transcribe(
+        self,
+        audio_path: str,
+        language: str | None,
+        on_progress: Callable[[float], Awaitable[None]] | None = None,
+    ) -> Transcript:
+        """Transcribe the file; `language` None lets the engine detect it. `on_progress` is
+        awaited with the fraction of the audio done, in (0, 1]. Raises UserFacingError when
+        the file holds no audio that can be read."""
         ...
