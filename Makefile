@@ -108,12 +108,13 @@ $(WHISPER_STAMP): scripts/assemble_whisper.py adapters/transcribe/convert.py | $
 	$(PY) scripts/assemble_whisper.py --output $(WHISPER_DIR)
 	@touch $(WHISPER_STAMP)
 
-bench: $(TEST_STAMP)
+bench: $(TEST_STAMP) $(WHISPER_STAMP)
 	$(PY) bench/store_bench.py
 	$(PY) bench/embedder_bench.py
 	$(PY) bench/retrieval_bench.py
 	LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) bench/llm_bench.py
 	$(PY) bench/concurrency_bench.py
+	$(PY) bench/transcribe_bench.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:
