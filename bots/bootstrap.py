@@ -25,7 +25,7 @@ from core.library import ChannelLibrary
 from core.migration import CollectionMigrator
 from core.models import Sampling
 from core.names import ChannelNames
-from core.ports import DocumentReader, Embedder, LanguageModel, VectorStore
+from core.ports import DocumentReader, Embedder, LanguageModel, Transcriber, VectorStore
 from core.rate_limit import RateLimits
 from core.scheduling import BACKGROUND, GenerationQueue, QueuedModel
 
@@ -205,6 +205,22 @@ def build_reader(settings: Settings) -> DocumentReader:
     )
 
 
+def build_transcriber(settings: Settings) -> Transcriber | None:
+    """The speech-to-text engine the settings name (its module pulls in its engine)."""
+    config = settings.transcribe
+    if config.backend == "off":
+        return None
+    if config.backend == "openai-whisper":
+        from adapters.transcribe.openai_whisper_backend import OpenAIWhisperTranscriber
+
+        checkpoint = config.models_dir / "openai" / f"{config.model}.pt"
+        return OpenAIWhisperTranscriber(checkpoint, config.threads, config.beam_size)
+    from adapters.transcribe.faster_whisper_backend import FasterWhisperTranscriber
+
+    model_dir = config.models_dir / "ct2" / config.model
+    return FasterWhisperTranscriber(model_dir, config.threads, config.beam_size)
+
+
 def bootstrap(
     settings: Settings,
     *,
@@ -269,6 +285,7 @@ def bootstrap(
                 cookies_file=settings.media.cookies_file or None,
             )
         ),
+        transcriber=build_transcriber(settings),
         channel_settings=ChannelSettingsService(
             state,
             ChannelSettings(

@@ -121,6 +121,14 @@ class MediaSettings(Section):
     cookies_file: str = ""
 
 
+class TranscribeSettings(Section):
+    backend: Literal["faster-whisper", "openai-whisper", "off"] = "faster-whisper"
+    model: str = "base"
+    models_dir: Path = Path("models/whisper")
+    threads: int = Field(default=2, ge=1, le=64)
+    beam_size: int = Field(default=5, ge=1, le=10)
+
+
 class SlackSettings(Section):
     mode: Literal["socket", "http"] = "socket"
     bot_token: SecretStr | None = None
@@ -173,6 +181,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     console: ConsoleSettings = ConsoleSettings()
     media: MediaSettings = MediaSettings()
+    transcribe: TranscribeSettings = TranscribeSettings()
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
 

@@ -48,6 +48,7 @@ from core.ports import (
     MediaFetcher,
     ThreadHistory,
     ThreadStarter,
+    Transcriber,
     WorkingSignal,
 )
 from core.progress import progress_for
@@ -112,6 +113,7 @@ class Bot:
         feedback: FeedbackLog | None = None,
         links: LinkFetcher | None = None,
         media: MediaFetcher | None = None,
+        transcriber: Transcriber | None = None,
     ) -> None:
         self._feedback = feedback or MemoryFeedback()
         self._handled = handled or HandledIds()
@@ -128,6 +130,7 @@ class Bot:
             clock=clock,
             links=links,
             media=media,
+            transcriber=transcriber,
         )
         self._library = library
         self._conversations = conversations

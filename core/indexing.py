@@ -22,7 +22,14 @@ from core.models import (
     Source,
     SourceKind,
 )
-from core.ports import ChatClient, FileDownloads, LinkFetcher, MediaFetcher, SourceCatalog
+from core.ports import (
+    ChatClient,
+    FileDownloads,
+    LinkFetcher,
+    MediaFetcher,
+    SourceCatalog,
+    Transcriber,
+)
 from core.progress import progress_for
 from core.replies import guarded, replier
 from core.timed_chunks import timed_chunks
@@ -43,7 +50,9 @@ class AttachmentIndexing:
         clock: Callable[[], float] = time.monotonic,
         links: LinkFetcher | None = None,
         media: MediaFetcher | None = None,
+        transcriber: Transcriber | None = None,
     ) -> None:
+        self._transcriber = transcriber
         self._links = links
         self._media = media
         self._ingestion = ingestion
@@ -97,7 +106,8 @@ class AttachmentIndexing:
             raise UserFacingError("file_unavailable", name=attachment.name)
         with tempfile.TemporaryDirectory(prefix="ragbot-link-") as folder:
             if self._media is not None:
-                video = await self._media.fetch(url, folder, want_audio=False)
+                wants_audio = self._transcriber is not None
+                video = await self._media.fetch(url, folder, want_audio=wants_audio)
                 if video is not None:
                     return await self._index_video(message, video, summarize)
             fetched = await self._links.fetch(url, folder, self._ingestion.max_file_bytes)
@@ -110,15 +120,20 @@ class AttachmentIndexing:
         """A video's captions as time-aware chunks, each citing the second it is said."""
         info = video.info
         source = Source(source_id_for(info.url), info.title, SourceKind.MEDIA, info.url)
-        if not video.cues:
+        cues = list(video.cues)
+        language = info.language
+        if not cues and video.audio_path and self._transcriber is not None:
+            transcript = await self._transcriber.transcribe(video.audio_path, info.language)
+            cues, language = transcript.cues, transcript.language
+        if not cues:
             raise UserFacingError("media_no_captions", title=info.title)
-        language = info.language or detect_language(" ".join(c.text for c in video.cues[:50]))
-        chunks = timed_chunks(video.cues, source, info.chapters, language=language)
+        language = language or detect_language(" ".join(cue.text for cue in cues[:50]))
+        chunks = timed_chunks(cues, source, info.chapters, language=language)
         report = await self._ingestion.store_chunks(message.channel, source, chunks, summarize)
         return replace(
             report,
             transcript=video.captions or "speech",
-            duration_seconds=info.duration_seconds or video.cues[-1].end,
+            duration_seconds=info.duration_seconds or cues[-1].end,
             language=language,
         )
 

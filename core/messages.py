@@ -429,6 +429,18 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "Could not fetch {url}: the site did not answer properly. Try again later.",
         KOREAN: "{url}을(를) 가져오지 못했습니다. 사이트가 제대로 응답하지 않았습니다. 나중에 다시 시도해 주세요.",
     },
+    "audio_unreadable": {
+        ENGLISH: "I could not read the audio of {name}: the file is damaged or in a format I cannot decode.",
+        KOREAN: "{name}의 오디오를 읽을 수 없습니다. 파일이 손상되었거나 해독할 수 없는 형식입니다.",
+    },
+    "audio_no_stream": {
+        ENGLISH: "{name} has no sound track, so there is nothing to transcribe.",
+        KOREAN: "{name}에는 오디오 트랙이 없어 받아쓸 내용이 없습니다.",
+    },
+    "transcriber_model_missing": {
+        ENGLISH: "The speech-to-text model {path} is missing; `make whisper-models` installs it.",
+        KOREAN: "음성 인식 모델 {path}이(가) 없습니다. `make whisper-models`로 설치할 수 있습니다.",
+    },
 }
 
 

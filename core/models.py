@@ -338,3 +338,13 @@ class MediaFetch:
     cues: tuple[Cue, ...] = ()
     captions: str | None = None  # "manual" or "automatic" when `cues` came from captions
     audio_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Speech turned into text: timed cues like captions, the language spoken (as detected,
+    or as given) and the engine that heard it."""
+
+    cues: list[Cue]
+    language: str
+    backend: str

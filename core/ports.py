@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from core.catalog import CatalogEntry
@@ -28,6 +28,7 @@ from core.models import (
     SourceSummary,
     StoredPoint,
     ThreadMessage,
+    Transcript,
     VectorSpace,
 )
 
@@ -419,4 +420,24 @@ class MediaFetcher(Protocol):
         """Metadata, then captions; the audio (into `folder`) only when there are no
         captions and `want_audio`. None when the link holds no media (a plain page).
         Refuses (UserFacingError) what is private, live, too long or too big."""
+        ...
+
+
+class Transcriber(Protocol):
+    """Turns the speech of an audio or video file into timed text."""
+
+    @property
+    def name(self) -> str:
+        """The engine and model, as a transcript's `backend` names them."""
+        ...
+
+    async def transcribe(
+        self,
+        audio_path: str,
+        language: str | None,
+        on_progress: Callable[[float], Awaitable[None]] | None = None,
+    ) -> Transcript:
+        """Transcribe the file; `language` None lets the engine detect it. `on_progress` is
+        awaited with the fraction of the audio done, in (0, 1]. Raises UserFacingError when
+        the file holds no audio that can be read."""
         ...

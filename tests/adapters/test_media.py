@@ -4,6 +4,8 @@ failure a person meets gets its own plain reason."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from aiohttp import web
 
 from adapters.links import WebPageFetcher
 from adapters.links.media import MediaLimits, YtDlpMedia, media_failure, pick_captions, refusal
+from adapters.transcribe.faster_whisper_backend import FasterWhisperTranscriber
 from core.errors import UserFacingError
 from tests.core.conftest import build_harness
 from tests.fakes import ScriptedModel
@@ -197,3 +200,80 @@ async def test_a_shared_video_link_is_indexed_and_answers_cite_the_second_it_is_
     assert "(0:08, captions, en)" in indexed
     answer = harness.chat.last()
     assert f"Tower talk (1) @ 0:04 <{site}/video.html#t=4>" in answer
+
+
+TINY_EN = Path(__file__).resolve().parents[2] / "models" / "whisper" / "ct2" / "tiny.en"
+SPOKEN = (
+    "The Glimmerstone Tower was built in eighteen eighty seven. "
+    "Visitors may climb the tower on Thursdays only."
+)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def spoken_site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A page holding a video with speech and no captions (espeak-ng, ffmpeg)."""
+    espeak, ffmpeg = shutil.which("espeak-ng"), shutil.which("ffmpeg")
+    if espeak is None or ffmpeg is None:
+        pytest.skip("espeak-ng and ffmpeg are needed (make test installs them)")
+    folder = tmp_path_factory.mktemp("spoken")
+    subprocess.run([espeak, "-v", "en-us", "-w", str(folder / "talk.wav"), SPOKEN], check=True)
+    subprocess.run(
+        [
+            ffmpeg,
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(folder / "talk.wav"),
+            str(folder / "talk.m4a"),
+        ],
+        check=True,
+    )
+    files = {
+        "/talk.html": (
+            b"<html><head><title>Spoken tower talk</title></head><body>"
+            b'<audio controls src="talk.m4a"></audio></body></html>',
+            "text/html",
+        ),
+        "/talk.m4a": ((folder / "talk.m4a").read_bytes(), "audio/mp4"),
+    }
+
+    async def serve(request: web.Request) -> web.Response:
+        body, kind = files[request.path]
+        return web.Response(body=body, content_type=kind)
+
+    app = web.Application()
+    for path in files:
+        app.router.add_get(path, serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_recording_without_captions_is_transcribed_and_cited_at_its_second(
+    spoken_site: str, tmp_path: Path
+) -> None:
+    assert TINY_EN.is_dir(), "run `make whisper-models` (make test does)"
+    transcriber = FasterWhisperTranscriber(TINY_EN, threads=2)
+    harness = build_harness(
+        tmp_path,
+        model=ScriptedModel("Visitors may climb the tower on Thursdays only [1]."),
+        links=WebPageFetcher(allow_private=True),
+        media=YtDlpMedia(LOOPBACK),
+        transcriber=transcriber,
+    )
+    try:
+        await harness.say(f"{spoken_site}/talk.html", addressed=False)
+        indexed = harness.chat.last()
+        await harness.say("On which day can visitors climb the Glimmerstone Tower?")
+    finally:
+        transcriber.close()
+
+    assert indexed.startswith("Indexed *Spoken tower talk"), indexed
+    assert "speech-to-text, en" in indexed
+    answer = harness.chat.last()
+    assert "Spoken tower talk" in answer and f"{spoken_site}/talk.html#t=" in answer

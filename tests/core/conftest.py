@@ -21,7 +21,7 @@ from core.ingestion import IngestionService, IngestionSettings
 from core.library import ChannelLibrary
 from core.migration import CollectionMigrator
 from core.models import Attachment, Author, ChannelRef, IncomingMessage
-from core.ports import LinkFetcher, MediaFetcher
+from core.ports import LinkFetcher, MediaFetcher, Transcriber
 from core.rate_limit import RateLimits
 from tests.fakes import (
     FakeClock,
@@ -101,6 +101,7 @@ def build_harness(
     links: LinkFetcher | None = None,
     channels: ChannelSettings | None = None,
     media: MediaFetcher | None = None,
+    transcriber: Transcriber | None = None,
 ) -> Harness:
     store = MemoryStore()
     embedder = WordEmbedder()
@@ -137,6 +138,7 @@ def build_harness(
         rate_limits=rate_limits or RateLimits(per_person=100, per_channel=100),
         links=links,
         media=media,
+        transcriber=transcriber,
         channel_settings=ChannelSettingsService(
             MemoryChannelSettingsStore(), channels or ChannelSettings()
         ),
