@@ -9,7 +9,7 @@ import discord.gateway
 import discord.http
 import yarl
 
-from adapters.discord import DiscordConfig, RagbotDiscord
+from adapters.discord import PLATFORM, DiscordConfig, RagbotDiscord
 from bots.bootstrap import Runtime
 from config.settings import DiscordSettings
 
@@ -38,7 +38,13 @@ def discord_bot(runtime: Runtime, settings: DiscordSettings) -> RagbotDiscord:
     """The Discord client wired to the runtime's bot."""
     bot = runtime.bot
     config = DiscordConfig(test_guild=settings.test_guild or None, admin_role=settings.admin_role)
-    return RagbotDiscord(config, bot.handle, bot.handle_action, bot.source_titles)
+
+    async def file_deleted(workspace: str, file_id: str) -> int:
+        return await bot.forget_shared_file(PLATFORM, workspace, file_id)
+
+    return RagbotDiscord(
+        config, bot.handle, bot.handle_action, bot.source_titles, on_file_deleted=file_deleted
+    )
 
 
 async def run_discord(runtime: Runtime, settings: DiscordSettings) -> None:

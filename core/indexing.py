@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from core.catalog import SourceStatus, new_entry
+from core.catalog import CatalogEntry, SourceStatus, new_entry
 from core.citations import format_seconds
 from core.errors import UserFacingError
-from core.ingestion import IngestionService, source_id_for
+from core.ingestion import IngestionService
 from core.language import detect_language
 from core.messages import say
 from core.models import (
@@ -109,17 +109,18 @@ class AttachmentIndexing:
                 wants_audio = self._transcriber is not None
                 video = await self._media.fetch(url, folder, want_audio=wants_audio)
                 if video is not None:
-                    return await self._index_video(message, video, summarize)
+                    source_id = self._ingestion.source_of(attachment).source_id
+                    return await self._index_video(message, video, summarize, source_id)
             fetched = await self._links.fetch(url, folder, self._ingestion.max_file_bytes)
             page = replace(attachment, path=fetched.path, name=fetched.title)
             return await self._ingestion.index_file(message.channel, page, summarize)
 
     async def _index_video(
-        self, message: IncomingMessage, video: MediaFetch, summarize: bool
+        self, message: IncomingMessage, video: MediaFetch, summarize: bool, source_id: str
     ) -> IndexReport:
         """A video's captions as time-aware chunks, each citing the second it is said."""
         info = video.info
-        source = Source(source_id_for(info.url), info.title, SourceKind.MEDIA, info.url)
+        source = Source(source_id, info.title, SourceKind.MEDIA, info.url)
         cues = list(video.cues)
         language = info.language
         if not cues and video.audio_path and self._transcriber is not None:
@@ -137,15 +138,27 @@ class AttachmentIndexing:
             language=language,
         )
 
+    async def _ready_entry(self, message: IncomingMessage, source_id: str) -> CatalogEntry | None:
+        for known in await self._catalog.catalog_entries(message.channel):
+            if known.source.source_id == source_id and known.status is SourceStatus.READY:
+                return known
+        return None
+
     async def _index_one(
         self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
     ) -> bool:
         language = detect_language(message.text)
         reply = replier(message, chat)
         catalog = self._catalog
-        entry = new_entry(
-            self._ingestion.source_of(attachment), message.author.name or message.author.id
-        )
+        source = self._ingestion.source_of(attachment)
+        if attachment.url and not attachment.file_id:
+            known = await self._ready_entry(message, source.source_id)
+            if known is not None:
+                # The same link again: said, not fetched and indexed twice.
+                when = known.added_at.strftime("%Y-%m-%d %H:%M UTC") if known.added_at else "?"
+                await reply(say("already_indexed", language, title=known.source.title, when=when))
+                return True
+        entry = new_entry(source, message.author.name or message.author.id)
 
         async def work() -> None:
             await catalog.record_source(message.channel, entry)

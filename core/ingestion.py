@@ -12,6 +12,7 @@ from core.embeddings import EmbeddingSet
 from core.errors import UserFacingError
 from core.generation import consume_within
 from core.language import detect_language
+from core.links import canonical_video_url, youtube_video_id
 from core.models import (
     Attachment,
     ChannelRef,
@@ -112,7 +113,9 @@ class IngestionService:
             source_id = shared_file_source_id(attachment.file_id)
         else:
             key = attachment.url or os.path.abspath(attachment.path or attachment.name)
-            source_id = source_id_for(key)
+            video_id = youtube_video_id(key) if attachment.url else None
+            # Every form of a YouTube link (youtu.be, shorts, t=, si=) is one source.
+            source_id = source_id_for(canonical_video_url(video_id) if video_id else key)
         return Source(
             source_id=source_id,
             title=attachment.name,

@@ -108,6 +108,14 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "I lack the Discord permission to {action} here: a server admin can grant it in the channel's settings.",
         KOREAN: "이 채널에서 {action} 권한이 없습니다. 서버 관리자가 채널 설정에서 권한을 줄 수 있습니다.",
     },
+    "discord_no_threads": {
+        ENGLISH: "I can't create threads in this channel (the Create Public Threads permission), so I answer here.",
+        KOREAN: "이 채널에서는 스레드를 만들 권한(Create Public Threads)이 없어 여기에 답합니다.",
+    },
+    "already_indexed": {
+        ENGLISH: "I already have *{title}* (added {when}); ask away.",
+        KOREAN: "*{title}*은(는) 이미 있습니다({when}에 추가). 질문해 주세요.",
+    },
     "asked_by": {
         ENGLISH: "{name} asked: {question}",
         KOREAN: "{name} 님의 질문: {question}",

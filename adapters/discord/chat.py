@@ -11,6 +11,8 @@ import aiohttp
 import discord
 
 from core.errors import UserFacingError
+from core.language import detect_language
+from core.messages import say
 from core.models import Attachment, Button, ChannelRef, IncomingMessage, MessageRef, ThreadMessage
 
 log = logging.getLogger("ragbot.discord")
@@ -48,6 +50,7 @@ class DiscordChat:
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
+        self._told: set[ChannelRef] = set()
 
     @property
     def message_limit(self) -> int:
@@ -124,6 +127,11 @@ class DiscordChat:
             thread = await question.create_thread(name=title[:100] or "…")
         except discord.HTTPException as error:
             log.warning("discord: no thread in %s (%s); answering in place", message.channel, error)
+            if isinstance(error, discord.Forbidden) and message.channel not in self._told:
+                # Said once per channel, so an admin knows why answers are not in threads.
+                self._told.add(message.channel)
+                language = detect_language(message.text)
+                await self.post(message.channel, say("discord_no_threads", language))
             return None
         return str(thread.id)
 

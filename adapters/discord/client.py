@@ -11,7 +11,14 @@ import discord
 from discord import app_commands
 
 from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, button_of, custom_id
-from adapters.discord.events import author_of, click, incoming, where
+from adapters.discord.events import (
+    MAX_ATTACHMENTS,
+    attachment_key,
+    author_of,
+    click,
+    incoming,
+    where,
+)
 from core.collected_replies import CollectedReplies
 from core.models import Button, ChannelRef, IncomingAction, IncomingMessage
 from core.ports import ChatClient
@@ -21,6 +28,8 @@ log = logging.getLogger("ragbot.discord")
 HandleMessage = Callable[[IncomingMessage, ChatClient], Awaitable[None]]
 HandleAction = Callable[[IncomingAction, ChatClient], Awaitable[None]]
 SourceTitles = Callable[[ChannelRef], Awaitable[list[str]]]
+# (workspace, file id) of an attachment whose message was deleted.
+HandleFileDeleted = Callable[[str, str], Awaitable[object]]
 _CHOICES = 25  # Discord's most autocomplete choices
 
 
@@ -64,7 +73,9 @@ class RagbotDiscord(discord.Client):
         on_message: HandleMessage,
         on_action: HandleAction,
         source_titles: SourceTitles,
+        on_file_deleted: HandleFileDeleted | None = None,
     ) -> None:
+        self._file_deleted = on_file_deleted
         intents = discord.Intents.default()
         intents.message_content = True
         super().__init__(
@@ -96,6 +107,14 @@ class RagbotDiscord(discord.Client):
         translated = incoming(message, self.user, self._config.admin_role)
         if translated is not None:
             await self._handle(translated, self.chat)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A deleted message takes its attachments out of the channel's sources."""
+        if self._file_deleted is None:
+            return
+        workspace = str(payload.guild_id) if payload.guild_id else "dm"
+        for index in range(MAX_ATTACHMENTS):
+            await self._file_deleted(workspace, attachment_key(payload.message_id, index))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A click on one of the bot's buttons (commands go through the tree)."""

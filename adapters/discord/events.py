@@ -22,6 +22,16 @@ _CHANNEL_MENTION = re.compile(r"<#(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 
+# Discord allows at most ten attachments per message.
+MAX_ATTACHMENTS = 10
+
+
+def attachment_key(message_id: int, index: int) -> str:
+    """The platform file id of a message's attachment: found again from the message's id
+    alone when the message is deleted."""
+    return f"{message_id}:{index}"
+
+
 def where(channel: object, guild: discord.Guild | None) -> tuple[ChannelRef, str | None]:
     """The core's channel and thread for a Discord channel: a thread belongs to its parent
     channel's knowledge; a DM is a channel of its own."""
@@ -91,9 +101,9 @@ def incoming(
             url=item.url,
             size_bytes=item.size,
             mime_type=item.content_type,
-            file_id=str(item.id),
+            file_id=attachment_key(message.id, index),
         )
-        for item in message.attachments
+        for index, item in enumerate(message.attachments)
     )
     addressed = addressed or in_bot_thread
     if not addressed and not attachments and not find_links(message.content):

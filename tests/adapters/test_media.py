@@ -277,3 +277,16 @@ async def test_a_recording_without_captions_is_transcribed_and_cited_at_its_seco
     assert "speech-to-text, en" in indexed
     answer = harness.chat.last()
     assert "Spoken tower talk" in answer and f"{spoken_site}/talk.html#t=" in answer
+
+
+async def test_a_video_shared_again_is_not_indexed_twice(site: str, tmp_path: Path) -> None:
+    harness = build_harness(
+        tmp_path, links=WebPageFetcher(allow_private=True), media=YtDlpMedia(LOOPBACK)
+    )
+
+    await harness.say(f"{site}/video.html", addressed=False)
+    await harness.say(f"again: {site}/video.html", addressed=False)
+
+    assert harness.chat.last().startswith("I already have *Tower talk")
+    await harness.say("sources")
+    assert harness.chat.last().count("Tower talk") == 1

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from core.channel_settings import ChannelSettings
+from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.errors import UserFacingError
-from core.models import FetchedLink
+from core.ingestion import IngestionService, IngestionSettings
+from core.models import Attachment, FetchedLink
 from tests.core.conftest import TOWER, Harness, build_harness
-from tests.fakes import ScriptedModel
+from tests.fakes import MemoryStore, ParagraphReader, ScriptedModel, WordEmbedder
 
 PAGE = "https://example.com/glimmerstone-history"
 
@@ -101,3 +103,22 @@ async def test_with_auto_index_off_a_link_in_passing_is_left_alone(tmp_path: Pat
 
     assert links.fetched == []
     assert harness.chat.order == []
+
+
+def test_every_form_of_a_youtube_link_is_one_source() -> None:
+    ingestion = IngestionService(
+        ParagraphReader(),
+        EmbeddingSet([WeightedEmbedder(WordEmbedder())]),
+        MemoryStore(),
+        None,
+        IngestionSettings(),
+    )
+    forms = [
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s",
+        "https://youtu.be/dQw4w9WgXcQ?si=abc",
+        "https://m.youtube.com/shorts/dQw4w9WgXcQ",
+    ]
+
+    ids = {ingestion.source_of(Attachment(name=url, url=url)).source_id for url in forms}
+
+    assert len(ids) == 1

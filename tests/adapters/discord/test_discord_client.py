@@ -28,6 +28,7 @@ from tests.support.fake_discord import (
     USER_ID,
     FakeDiscord,
     install,
+    message_delete,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -62,6 +63,10 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
         await harness.bot.handle_action(action, chat)
         done.put_nowait(action.action_id)
 
+    async def on_file_deleted(workspace: str, file_id: str) -> None:
+        if await harness.bot.forget_shared_file("discord", workspace, file_id):
+            done.put_nowait(f"deleted:{file_id}")
+
     async with FakeDiscord() as fake:
         with install(fake):
             client = RagbotDiscord(
@@ -69,6 +74,7 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
                 on_message,
                 on_action,
                 harness.bot.source_titles,
+                on_file_deleted=on_file_deleted,
             )
             await client.login(fake.token)
             connection = asyncio.create_task(client.connect(reconnect=False))
@@ -207,3 +213,58 @@ async def test_the_same_channel_id_in_another_guild_does_not_see_these_sources(
     (answer,) = fake.bot_messages(str(thread["id"]))
     assert "hold nothing on that" in answer.content
     assert server.harness.model.questions_asked == 0
+
+
+async def test_a_deleted_message_takes_its_attachments_out_of_the_sources(
+    server: Server,
+) -> None:
+    fake = server.fake
+    attachment = fake.add_attachment(CHANNEL_ID, "tower.txt", TOWER.encode(), "text/plain")
+    shared = await fake.user_says("notes", attachments=[attachment])
+    await server.handled()
+    await server.harness.say("sources", channel=GENERAL)
+    assert "tower.txt" in server.harness.chat.last()
+
+    await fake.dispatch("MESSAGE_DELETE", message_delete(str(shared["id"])))
+
+    assert await server.handled() == f"deleted:{shared['id']}:0"
+    await server.harness.say("sources", channel=GENERAL)
+    assert "tower.txt" not in server.harness.chat.last()
+
+
+async def test_where_threads_are_not_allowed_it_says_so_once_and_answers_in_place(
+    server: Server,
+) -> None:
+    await index_tower(server)
+    fake = server.fake
+    for _ in range(2):
+        fake.fail_next("POST /channels/{c}/messages/{m}/threads")
+        await fake.user_says(f"<@{BOT_USER_ID}> When was the Glimmerstone Tower built?")
+        await server.handled()
+
+    said = [message.content for message in fake.bot_messages(CHANNEL_ID)]
+    assert sum("can't create threads" in text for text in said) == 1
+    assert sum(text.startswith("The tower was built in 1887") for text in said) == 1
+    assert fake.threads(CHANNEL_ID) == []
+
+
+async def test_forget_autocompletes_the_channels_sources(server: Server) -> None:
+    await index_tower(server)
+    fake = server.fake
+    await fake.wait_until(lambda: bool(fake.commands.get(None)))
+    typing = [
+        {
+            "name": "forget",
+            "type": 1,
+            "options": [{"name": "source", "type": 3, "value": "tow", "focused": True}],
+        }
+    ]
+    payload = fake.interaction_create_command("rag", typing)
+    payload["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
+
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    callback = await fake.wait_for_callback(payload)
+
+    assert callback.type == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+    assert callback.data is not None
+    assert [choice["name"] for choice in callback.data["choices"]] == ["tower.txt"]
