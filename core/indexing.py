@@ -16,6 +16,8 @@ from core.language import detect_language
 from core.messages import say
 from core.models import (
     Attachment,
+    Chapter,
+    Cue,
     IncomingMessage,
     IndexReport,
     MediaFetch,
@@ -87,18 +89,73 @@ class AttachmentIndexing:
     ) -> IndexReport:
         ingestion = self._ingestion
         if attachment.path is None and attachment.file_id is None and attachment.url:
-            return await self._fetch_link(message, attachment, summarize)
+            return await self._fetch_link(message, chat, attachment, summarize)
         if attachment.path is not None or not isinstance(chat, FileDownloads):
-            return await ingestion.index_file(message.channel, attachment, summarize)
+            return await self._index_local(message, chat, attachment, summarize)
         # Refused before a byte is fetched when the platform already says it is too big.
         ingestion.check_size(attachment)
         with tempfile.TemporaryDirectory(prefix="ragbot-file-") as folder:
             path = await chat.download(attachment, folder, ingestion.max_file_bytes)
             fetched = replace(attachment, path=path)
-            return await ingestion.index_file(message.channel, fetched, summarize)
+            return await self._index_local(message, chat, fetched, summarize)
+
+    async def _index_local(
+        self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
+    ) -> IndexReport:
+        """A file on disk: a recording is transcribed (the same path as a video's audio),
+        anything else read as a document."""
+        if self._transcriber is None or not is_recording(attachment):
+            return await self._ingestion.index_file(message.channel, attachment, summarize)
+        source = replace(self._ingestion.source_of(attachment), kind=SourceKind.MEDIA)
+        path = attachment.path or ""
+        cues, language = await self._transcribe(message, chat, path, attachment.name, None)
+        return await self._store_timed(message, source, cues, language, (), summarize, "speech")
+
+    async def _transcribe(
+        self,
+        message: IncomingMessage,
+        chat: ChatClient,
+        path: str,
+        title: str,
+        language: str | None,
+    ) -> tuple[list[Cue], str]:
+        """Speech to text, its progress shown on one status message."""
+        assert self._transcriber is not None
+        progress = progress_for(message, chat, self._clock)
+        label = say("transcribing", detect_language(message.text), title=title)
+
+        async def show(fraction: float) -> None:
+            await progress.progress(round(fraction * 100), 100, label)
+
+        transcript = await self._transcriber.transcribe(path, language, show)
+        return list(transcript.cues), transcript.language
+
+    async def _store_timed(
+        self,
+        message: IncomingMessage,
+        source: Source,
+        cues: list[Cue],
+        language: str | None,
+        chapters: tuple[Chapter, ...],
+        summarize: bool,
+        transcript: str,
+        duration: float | None = None,
+    ) -> IndexReport:
+        """Timed text as chunks that each know the second of every caption in them."""
+        if not cues:
+            raise UserFacingError("media_no_speech", title=source.title)
+        language = language or detect_language(" ".join(cue.text for cue in cues[:50]))
+        chunks = timed_chunks(cues, source, chapters, language=language)
+        report = await self._ingestion.store_chunks(message.channel, source, chunks, summarize)
+        return replace(
+            report,
+            transcript=transcript,
+            duration_seconds=duration or cues[-1].end,
+            language=language,
+        )
 
     async def _fetch_link(
-        self, message: IncomingMessage, attachment: Attachment, summarize: bool
+        self, message: IncomingMessage, chat: ChatClient, attachment: Attachment, summarize: bool
     ) -> IndexReport:
         """A shared link, fetched into a temporary file, indexed under its page title."""
         url = attachment.url
@@ -110,32 +167,33 @@ class AttachmentIndexing:
                 video = await self._media.fetch(url, folder, want_audio=wants_audio)
                 if video is not None:
                     source_id = self._ingestion.source_of(attachment).source_id
-                    return await self._index_video(message, video, summarize, source_id)
+                    return await self._index_video(message, chat, video, summarize, source_id)
             fetched = await self._links.fetch(url, folder, self._ingestion.max_file_bytes)
             page = replace(attachment, path=fetched.path, name=fetched.title)
             return await self._ingestion.index_file(message.channel, page, summarize)
 
     async def _index_video(
-        self, message: IncomingMessage, video: MediaFetch, summarize: bool, source_id: str
+        self,
+        message: IncomingMessage,
+        chat: ChatClient,
+        video: MediaFetch,
+        summarize: bool,
+        source_id: str,
     ) -> IndexReport:
-        """A video's captions as time-aware chunks, each citing the second it is said."""
+        """A video's captions, or its transcribed audio, as time-aware chunks."""
         info = video.info
         source = Source(source_id, info.title, SourceKind.MEDIA, info.url)
         cues = list(video.cues)
         language = info.language
         if not cues and video.audio_path and self._transcriber is not None:
-            transcript = await self._transcriber.transcribe(video.audio_path, info.language)
-            cues, language = transcript.cues, transcript.language
-        if not cues:
+            cues, language = await self._transcribe(
+                message, chat, video.audio_path, info.title, info.language
+            )
+        elif not cues:
             raise UserFacingError("media_no_captions", title=info.title)
-        language = language or detect_language(" ".join(cue.text for cue in cues[:50]))
-        chunks = timed_chunks(cues, source, info.chapters, language=language)
-        report = await self._ingestion.store_chunks(message.channel, source, chunks, summarize)
-        return replace(
-            report,
-            transcript=video.captions or "speech",
-            duration_seconds=info.duration_seconds or cues[-1].end,
-            language=language,
+        kind = video.captions if video.cues and video.captions else "speech"
+        return await self._store_timed(
+            message, source, cues, language, info.chapters, summarize, kind, info.duration_seconds
         )
 
     async def _ready_entry(self, message: IncomingMessage, source_id: str) -> CatalogEntry | None:
@@ -192,6 +250,35 @@ class AttachmentIndexing:
         return await guarded(
             work(), reply, language, f"indexing {attachment.name} in {message.channel}"
         )
+
+
+RECORDING_SUFFIXES = frozenset(
+    {
+        ".mp3",
+        ".wav",
+        ".m4a",
+        ".aac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".flac",
+        ".mp4",
+        ".m4v",
+        ".mkv",
+        ".mov",
+        ".webm",
+        ".avi",
+    }
+)
+
+
+def is_recording(attachment: Attachment) -> bool:
+    """Whether a file is audio or video (by its type, else its name)."""
+    kind = (attachment.mime_type or "").split("/")[0]
+    if kind in {"audio", "video"}:
+        return True
+    name = attachment.name.lower()
+    return any(name.endswith(suffix) for suffix in RECORDING_SUFFIXES)
 
 
 _TRANSCRIPTS = {

@@ -116,6 +116,11 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "I already have *{title}* (added {when}); ask away.",
         KOREAN: "*{title}*은(는) 이미 있습니다({when}에 추가). 질문해 주세요.",
     },
+    "transcribing": {ENGLISH: "transcribing {title}", KOREAN: "{title} 음성 인식 중"},
+    "media_no_speech": {
+        ENGLISH: "I heard no speech in *{title}*.",
+        KOREAN: "*{title}*에서 말소리를 찾지 못했습니다.",
+    },
     "asked_by": {
         ENGLISH: "{name} asked: {question}",
         KOREAN: "{name} 님의 질문: {question}",

@@ -290,3 +290,27 @@ async def test_a_video_shared_again_is_not_indexed_twice(site: str, tmp_path: Pa
     assert harness.chat.last().startswith("I already have *Tower talk")
     await harness.say("sources")
     assert harness.chat.last().count("Tower talk") == 1
+
+
+async def test_an_audio_file_shared_in_the_channel_is_transcribed_with_its_progress_shown(
+    tmp_path: Path,
+) -> None:
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        pytest.skip("espeak-ng is needed (make test installs it)")
+    clip = tmp_path / "standup.wav"
+    subprocess.run([espeak, "-v", "en-us", "-w", str(clip), SPOKEN], check=True)
+    transcriber = FasterWhisperTranscriber(TINY_EN, threads=2)
+    harness = build_harness(
+        tmp_path, model=ScriptedModel("Thursdays [1]."), transcriber=transcriber
+    )
+    try:
+        await harness.share(clip)
+        await harness.say("On which day can visitors climb the Glimmerstone Tower?")
+    finally:
+        transcriber.close()
+
+    shown = harness.chat.shown()
+    assert any(text.startswith("[##########] 100/100 transcribing standup.wav") for text in shown)
+    assert any(text.startswith("Indexed *standup.wav* (0:0") for text in shown)
+    assert "standup.wav @ 0:0" in harness.chat.last()

@@ -12,7 +12,7 @@ import pytest
 from core.errors import UserFacingError
 from core.models import IncomingMessage, MessageRef
 from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, USER, Harness, build_harness
-from tests.fakes import ScriptedModel
+from tests.fakes import RecordingChat, ScriptedModel
 
 
 async def test_shared_file_is_indexed_with_title_chunk_count_and_summary(harness: Harness) -> None:
@@ -373,6 +373,8 @@ async def test_a_runaway_generation_is_stopped_at_the_limit_and_the_bot_answers_
     tmp_path: Path,
 ) -> None:
     harness = build_harness(tmp_path, max_generation_seconds=0.05)
+    # However many words fit in 0.05 s on this machine, they stay in one message.
+    harness.chat = RecordingChat(message_limit=10_000_000)
     await harness.share(harness.write("tower.txt", TOWER))
     harness.model.endless = True
 
