@@ -21,7 +21,8 @@ class CollectedReply:
 
 
 class CollectedReplies:
-    """ChatClient and ButtonsCapable that keeps what the core posts and edits."""
+    """ChatClient, ButtonsCapable and NativeSources that keeps what the core posts and
+    edits; the adapter shows `replies()` once the command is done."""
 
     def __init__(self, message_limit: int) -> None:
         self._limit = message_limit
@@ -61,6 +62,14 @@ class CollectedReplies:
     async def set_buttons(self, ref: MessageRef, buttons: Sequence[Button]) -> None:
         """Buttons under a kept reply."""
         self._find(ref).buttons = list(buttons)
+
+    async def show_sources(
+        self, ref: MessageRef, heading: str, sources: Sequence[SourceLink]
+    ) -> None:
+        """Sources under a kept answer, for the platform to render."""
+        reply = self._find(ref)
+        reply.heading = heading
+        reply.sources = list(sources)
 
     def replies(self) -> list[CollectedReply]:
         """The replies with words in them, in order (a lone placeholder is dropped)."""

@@ -13,10 +13,11 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.blocks import MessageLook
 from adapters.slack.chat import SlackChat
-from adapters.slack.command_replies import CommandReplies
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.events import SlackEvents
+from core.collected_replies import CollectedReplies
 from core.commands import parse_command
 from core.models import IncomingAction, IncomingMessage
 from core.ports import ChatClient
@@ -154,7 +155,7 @@ class SlackBot:
         events, chat = self._ready()
         message = await events.command(body)
         text = _ASK.sub("", message.text)
-        replies = CommandReplies(chat, message.author.id)
+        replies = CollectedReplies(chat.message_limit)
         await self._on_message(
             IncomingMessage(
                 channel=message.channel,
@@ -165,7 +166,10 @@ class SlackBot:
             ),
             replies,
         )
-        await replies.flush()
+        # Ephemeral messages cannot be edited: each reply is shown once, in its final form.
+        for reply in replies.replies():
+            look = MessageLook(reply.text, reply.heading, reply.sources, reply.buttons)
+            await chat.post_look_ephemeral(message.channel, message.author.id, look)
 
     async def _click(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
