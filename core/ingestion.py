@@ -63,6 +63,13 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def file_too_big(name: str, size: int, limit: int) -> UserFacingError:
+    """The refusal of a file past the size cap (also for a download cut off past it)."""
+    return UserFacingError(
+        "file_too_big", name=name, size=_megabytes(size), limit=_megabytes(limit)
+    )
+
+
 def point_id_for(chunk: Chunk) -> str:
     """The stable id of a chunk's point: the same chunk always lands on the same point."""
     return str(uuid.uuid5(POINT_NAMESPACE, f"{chunk.source.source_id}:{chunk.index}"))
@@ -125,12 +132,7 @@ class IngestionService:
 
     def _check_size(self, attachment: Attachment, size: int) -> None:
         if size > self._settings.max_file_bytes:
-            raise UserFacingError(
-                "file_too_big",
-                name=attachment.name,
-                size=_megabytes(size),
-                limit=_megabytes(self._settings.max_file_bytes),
-            )
+            raise file_too_big(attachment.name, size, self._settings.max_file_bytes)
 
     def check_size(self, attachment: Attachment) -> None:
         """Refuse a file the platform says is over the cap, before anything downloads it."""

@@ -11,6 +11,7 @@ import aiohttp
 import discord
 
 from core.errors import UserFacingError
+from core.ingestion import file_too_big
 from core.language import detect_language
 from core.messages import say
 from core.models import Attachment, Button, ChannelRef, IncomingMessage, MessageRef, ThreadMessage
@@ -27,6 +28,14 @@ _NO_MENTIONS = discord.AllowedMentions.none()
 def custom_id(button: Button) -> str:
     """A button's custom id: the core's action and value (Discord allows 100 characters)."""
     return f"{CUSTOM_ID_PREFIX}:{button.action}:{button.value}"[:100]
+
+
+def buttons_view(buttons: Sequence[Button]) -> discord.ui.View:
+    """The core's buttons as a view whose clicks the client reads back by custom id."""
+    view = discord.ui.View(timeout=None)
+    for button in buttons:
+        view.add_item(discord.ui.Button(label=button.label[:80], custom_id=custom_id(button)))
+    return view
 
 
 def button_of(custom: str) -> tuple[str, str] | None:
@@ -109,11 +118,8 @@ class DiscordChat:
 
     async def set_buttons(self, ref: MessageRef, buttons: Sequence[Button]) -> None:
         """Buttons under a message; clicks come back as interactions (see client.py)."""
-        view = discord.ui.View(timeout=None)
-        for button in buttons:
-            view.add_item(discord.ui.Button(label=button.label[:80], custom_id=custom_id(button)))
         try:
-            await self._message(ref).edit(view=view)
+            await self._message(ref).edit(view=buttons_view(buttons))
         except discord.Forbidden as error:
             raise permission_error(error, "edit messages") from error
 
@@ -171,11 +177,6 @@ class DiscordChat:
                 async for piece in response.content.iter_chunked(_DOWNLOAD_PIECE):
                     size += len(piece)
                     if size > max_bytes:
-                        raise UserFacingError(
-                            "file_too_big",
-                            name=attachment.name,
-                            size=f"{size / (1024 * 1024):.1f} MB",
-                            limit=f"{max_bytes / (1024 * 1024):.1f} MB",
-                        )
+                        raise file_too_big(attachment.name, size, max_bytes)
                     handle.write(piece)
         return str(target)

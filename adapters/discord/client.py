@@ -4,13 +4,13 @@ the core; answers go out through DiscordChat."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 
 import discord
 from discord import app_commands
 
-from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, button_of, custom_id
+from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, button_of, buttons_view
 from adapters.discord.events import (
     MAX_ATTACHMENTS,
     attachment_key,
@@ -20,7 +20,7 @@ from adapters.discord.events import (
     where,
 )
 from core.collected_replies import CollectedReplies
-from core.models import Button, ChannelRef, IncomingAction, IncomingMessage
+from core.models import ChannelRef, IncomingAction, IncomingMessage
 from core.ports import ChatClient
 
 log = logging.getLogger("ragbot.discord")
@@ -55,13 +55,6 @@ class ClickChat(DiscordChat):
     ) -> None:
         """Tell the clicker alone."""
         await self._interaction.followup.send(text, ephemeral=True)
-
-
-def _view(buttons: Sequence[Button]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for button in buttons:
-        view.add_item(discord.ui.Button(label=button.label[:80], custom_id=custom_id(button)))
-    return view
 
 
 class RagbotDiscord(discord.Client):
@@ -136,7 +129,8 @@ class RagbotDiscord(discord.Client):
         author = author_of(interaction.user, self._config.admin_role, interaction.guild is None)
         permissions = interaction.permissions
         if permissions.manage_channels or permissions.administrator:
-            author = type(author)(author.id, author.name, True)
+            # The invoker's rights in this channel, as Discord sends them with the command.
+            author = replace(author, is_admin=True)
         message = IncomingMessage(
             channel=channel,
             author=author,
@@ -149,7 +143,7 @@ class RagbotDiscord(discord.Client):
         for reply in replies.replies() or []:
             if reply.buttons:
                 await interaction.followup.send(
-                    reply.text, ephemeral=True, view=_view(reply.buttons)
+                    reply.text, ephemeral=True, view=buttons_view(reply.buttons)
                 )
             else:
                 await interaction.followup.send(reply.text, ephemeral=True)

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.blocks import MESSAGE_LIMIT, MessageLook, blocks_for, fallback_text
 from adapters.slack.ids import message_ts
 from core.errors import UserFacingError
+from core.ingestion import file_too_big
 from core.models import (
     Attachment,
     Author,
@@ -255,7 +256,7 @@ class SlackChat:
         file = info.get("file") or {}
         size = file.get("size")
         if isinstance(size, int) and size > max_bytes:
-            raise _too_big(attachment.name, size, max_bytes)
+            raise file_too_big(attachment.name, size, max_bytes)
         url = file.get("url_private_download") or file.get("url_private")
         if not url:
             raise UserFacingError("file_unavailable", name=attachment.name)
@@ -274,7 +275,7 @@ class SlackChat:
                 async for piece in response.content.iter_chunked(_DOWNLOAD_PIECE):
                     size += len(piece)
                     if size > max_bytes:
-                        raise _too_big(attachment.name, size, max_bytes)
+                        raise file_too_big(attachment.name, size, max_bytes)
                     handle.write(piece)
         return str(target)
 
@@ -336,12 +337,3 @@ class SlackAnswerStream:
             )
         except SlackApiError as error:
             raise api_error(error, "chat.stopStream") from error
-
-
-def _too_big(name: str, size: int, limit: int) -> UserFacingError:
-    return UserFacingError(
-        "file_too_big",
-        name=name,
-        size=f"{size / (1024 * 1024):.1f} MB",
-        limit=f"{limit / (1024 * 1024):.1f} MB",
-    )
