@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from adapters.background_jobs import ApschedulerJobs
 from adapters.documents import LlamaIndexDocumentReader
 from adapters.links import MediaLimits, WebPageFetcher, YtDlpMedia
 from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
@@ -21,6 +22,7 @@ from core.channel_settings import ChannelSettings, ChannelSettingsService
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.errors import UserFacingError
 from core.ingestion import IngestionService, IngestionSettings
+from core.ingestion_queue import IngestionQueue
 from core.library import ChannelLibrary
 from core.migration import CollectionMigrator
 from core.models import Sampling
@@ -62,7 +64,8 @@ class Runtime:
                 log.warning("%s", error.message)
 
     async def close(self) -> None:
-        """Flush and release the engines."""
+        """Stop background jobs, then flush and release the engines."""
+        await self.bot.close()
         await self.store.close()
         if self.state is not None:
             await self.state.close()
@@ -265,6 +268,13 @@ def bootstrap(
         ),
     )
     state = build_state(settings)
+    jobs = IngestionQueue(
+        state,
+        ApschedulerJobs(state.url, engine=state.engine),
+        # SQLite beside the embedded store: one process owns the data directory.
+        exclusive=state.url.startswith("sqlite"),
+        lease_seconds=settings.jobs.claim_lease_seconds,
+    )
     bot = Bot(
         answering=answering,
         ingestion=ingestion,
@@ -301,7 +311,10 @@ def bootstrap(
         settings=BotSettings(
             summaries_up_to_files=settings.ingest.summaries_up_to_files,
             again_temperature=settings.llm.again_temperature,
+            downloads=settings.jobs.downloads,
+            transcriptions=settings.jobs.transcriptions,
         ),
+        jobs=jobs,
         migrator=CollectionMigrator(store, embeddings),
         clock=clock,
     )

@@ -47,6 +47,11 @@ async def run_console(
     blank ones included, so a script can pair its lines with the replies.
     """
     channel = console_channel(channel_name)
+    resumed = await bot.attach(channel.platform, chat)
+    if resumed and not skip_blank_lines:
+        # Piped input: what a script asks next may be about a source a restart cut off.
+        await bot.idle()
+        chat.finish_output()
     sequence = 0
     while True:
         line = await read(f"#{channel.channel}> ")
@@ -70,3 +75,6 @@ async def run_console(
             if isinstance(parsed, tuple) and parsed[0].name == "help":
                 await chat.post(channel, CONSOLE_HELP)
         chat.finish_output()
+    # Jobs the bot resumed on its own are finished before the console leaves.
+    await bot.idle()
+    chat.finish_output()

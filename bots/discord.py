@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -53,7 +54,15 @@ async def run_discord(runtime: Runtime, settings: DiscordSettings) -> None:
     point_at(settings)
     client = discord_bot(runtime, settings)
     await runtime.warm_up()
+
+    async def attach_when_ready() -> None:
+        # Jobs a restart cut off post their progress once the gateway is up.
+        await client.wait_until_ready()
+        await runtime.bot.attach(PLATFORM, client.chat)
+
+    attaching = asyncio.create_task(attach_when_ready())
     try:
         await client.start(token)
     finally:
+        attaching.cancel()
         await client.close()

@@ -79,6 +79,9 @@ async def run_slack(runtime: Runtime, settings: SlackSettings) -> None:
     slack = slack_bot(runtime, settings)
     await runtime.warm_up()
     await slack.connect()
+    assert slack.chat is not None
+    # Jobs a restart cut off post their progress through the connected client.
+    await runtime.bot.attach(PLATFORM, slack.chat)
     if settings.mode == "socket":
         assert settings.app_token is not None
         handler = AsyncSocketModeHandler(slack.app, settings.app_token.get_secret_value())

@@ -129,6 +129,12 @@ class TranscribeSettings(Section):
     beam_size: int = Field(default=5, ge=1, le=10)
 
 
+class JobsSettings(Section):
+    downloads: int = Field(default=2, ge=1, le=16)
+    transcriptions: int = Field(default=1, ge=1, le=8)
+    claim_lease_seconds: float = Field(default=120.0, ge=10.0)
+
+
 class SlackSettings(Section):
     mode: Literal["socket", "http"] = "socket"
     bot_token: SecretStr | None = None
@@ -182,6 +188,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = ConsoleSettings()
     media: MediaSettings = MediaSettings()
     transcribe: TranscribeSettings = TranscribeSettings()
+    jobs: JobsSettings = JobsSettings()
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
 

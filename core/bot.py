@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from core.answering import AnsweringService
+from core.background import TaskJobs
 from core.channel_settings import (
     ChannelSettings,
     ChannelSettingsService,
@@ -21,6 +22,7 @@ from core.errors import UserFacingError
 from core.feedback import MemoryFeedback
 from core.indexing import AttachmentIndexing
 from core.ingestion import IngestionService, shared_file_source_id
+from core.ingestion_queue import IngestionQueue
 from core.language import ENGLISH, detect_language
 from core.library import ChannelLibrary
 from core.links import find_links
@@ -46,6 +48,7 @@ from core.ports import (
     HandledMessages,
     LinkFetcher,
     MediaFetcher,
+    SourceClaims,
     ThreadHistory,
     ThreadStarter,
     Transcriber,
@@ -93,6 +96,8 @@ class BotSettings:
 
     summaries_up_to_files: int = 3
     again_temperature: float = 0.8
+    downloads: int = 2  # at a time, across channels
+    transcriptions: int = 1
 
 
 class Bot:
@@ -114,6 +119,7 @@ class Bot:
         links: LinkFetcher | None = None,
         media: MediaFetcher | None = None,
         transcriber: Transcriber | None = None,
+        jobs: IngestionQueue | None = None,
     ) -> None:
         self._feedback = feedback or MemoryFeedback()
         self._handled = handled or HandledIds()
@@ -123,19 +129,46 @@ class Bot:
         self._rate = QuestionRateLimiter(rate_limits or RateLimits(), clock)
         self._migrator = migrator
         self._answering = answering
+        catalog = library.catalog
+        if jobs is None:
+            if not isinstance(catalog, SourceClaims):
+                raise TypeError("the sources catalog must also keep ingestion jobs")
+            jobs = IngestionQueue(catalog, TaskJobs())
+        self._jobs = jobs
+        library.stop_jobs_with(jobs)
         self._indexing = AttachmentIndexing(
             ingestion,
-            library.catalog,
+            catalog,
+            jobs,
             summaries_up_to_files=settings.summaries_up_to_files,
             clock=clock,
             links=links,
             media=media,
             transcriber=transcriber,
+            downloads=settings.downloads,
+            transcriptions=settings.transcriptions,
         )
         self._library = library
         self._conversations = conversations
         self._settings = settings
         self._clock = clock
+
+    async def attach(self, platform: str, chat: ChatClient) -> int:
+        """Serve `platform` through `chat` (its background jobs post there); resume the
+        platform's ingestion jobs a restart cut off. Return how many were resumed."""
+        return await self._jobs.attach(platform, chat)
+
+    async def idle(self) -> None:
+        """Wait until every ingestion job of this process is done."""
+        await self._jobs.idle()
+
+    async def close(self) -> None:
+        """Stop background work; unfinished jobs stay queued for the next start."""
+        await self._jobs.close()
+
+    async def _attached(self, platform: str, chat: ChatClient) -> None:
+        if not self._jobs.serves(platform):
+            await self._jobs.attach(platform, chat)
 
     @property
     def feedback(self) -> FeedbackLog:
@@ -148,6 +181,7 @@ class Bot:
         language = detect_language(message.text)
         if not await self._first_time(message.channel, message.message_id):
             return
+        await self._attached(message.channel.platform, chat)
         spot = ErrorSpot(message, chat)
         await guarded(
             self._dispatch(message, chat, language, spot),
@@ -178,6 +212,7 @@ class Bot:
 
         async def work() -> None:
             nonlocal refused
+            await self._attached(message.channel.platform, chat)
             await self._migrate(message, chat, language)
             preferences = await self._channel_settings.get(message.channel)
             refused -= await self._indexing.index_attachments(message, chat, preferences.summaries)

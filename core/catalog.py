@@ -47,11 +47,20 @@ def new_entry(source: Source, added_by: str) -> CatalogEntry:
     return CatalogEntry(source, SourceStatus.INDEXING, added_by, datetime.now(UTC))
 
 
+@dataclass
+class _Claim:
+    job: str
+    worker: str | None
+    claimed_at: datetime
+    queued_at: datetime
+
+
 class MemoryCatalog:
-    """SourceCatalog in memory (tests, and a bot without a database)."""
+    """SourceCatalog and SourceClaims in memory (tests, and a bot without a database)."""
 
     def __init__(self) -> None:
         self._entries: dict[ChannelRef, dict[str, CatalogEntry]] = {}
+        self._claims: dict[tuple[ChannelRef, str], _Claim] = {}
 
     async def record_source(self, channel: ChannelRef, entry: CatalogEntry) -> None:
         """Add or update the entry of `entry.source` (it keeps when it was first added)."""
@@ -69,6 +78,7 @@ class MemoryCatalog:
     async def remove_source(self, channel: ChannelRef, source_id: str) -> None:
         """Drop one entry."""
         self._entries.get(channel, {}).pop(source_id, None)
+        self._claims.pop((channel, source_id), None)
 
     async def channels_with_source(
         self, platform: str, workspace: str, source_id: str
@@ -84,3 +94,59 @@ class MemoryCatalog:
     async def clear_sources(self, channel: ChannelRef) -> None:
         """Drop every entry of the channel."""
         self._entries.pop(channel, None)
+        for key in [key for key in self._claims if key[0] == channel]:
+            del self._claims[key]
+
+    async def queue_source(
+        self, channel: ChannelRef, entry: CatalogEntry, job: str, worker: str
+    ) -> None:
+        """Record `entry` as queued with `job`, claimed by `worker`."""
+        await self.record_source(channel, entry.with_status(SourceStatus.QUEUED))
+        now = datetime.now(UTC)
+        self._claims[(channel, entry.source.source_id)] = _Claim(job, worker, now, now)
+
+    async def claim_source(
+        self, channel: ChannelRef, source_id: str, worker: str, stale_before: datetime
+    ) -> str | None:
+        """Take the source's job for `worker` (see SourceClaims)."""
+        claim = self._claims.get((channel, source_id))
+        entry = self._entries.get(channel, {}).get(source_id)
+        if claim is None or entry is None or entry.status not in UNFINISHED:
+            return None
+        if claim.worker not in {None, worker} and claim.claimed_at >= stale_before:
+            return None
+        claim.worker, claim.claimed_at = worker, datetime.now(UTC)
+        self._entries[channel][source_id] = entry.with_status(SourceStatus.INDEXING)
+        return claim.job
+
+    async def renew_claims(self, worker: str) -> None:
+        """Keep `worker`'s claims fresh."""
+        now = datetime.now(UTC)
+        for claim in self._claims.values():
+            if claim.worker == worker:
+                claim.claimed_at = now
+
+    async def finish_source(self, channel: ChannelRef, entry: CatalogEntry, worker: str) -> bool:
+        """Record the outcome when `worker` still holds the job."""
+        claim = self._claims.get((channel, entry.source.source_id))
+        if claim is None or claim.worker != worker:
+            return False
+        del self._claims[(channel, entry.source.source_id)]
+        await self.record_source(channel, entry)
+        return True
+
+    async def unfinished_sources(self, stale_before: datetime) -> list[tuple[ChannelRef, str]]:
+        """Queued or indexing sources free to resume, oldest first."""
+        found = [
+            (claim.queued_at, channel, source_id)
+            for (channel, source_id), claim in self._claims.items()
+            if claim.worker is None or claim.claimed_at < stale_before
+        ]
+        return [(channel, source_id) for _, channel, source_id in sorted(found, key=_first)]
+
+
+UNFINISHED = frozenset({SourceStatus.QUEUED, SourceStatus.INDEXING})
+
+
+def _first(item: tuple[datetime, ChannelRef, str]) -> datetime:
+    return item[0]

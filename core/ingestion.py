@@ -190,6 +190,11 @@ class IngestionService:
             source=source, chunk_count=len(chunks), summary=summary, replaced=replaced
         )
 
+    async def remove_source(self, channel: ChannelRef, source_id: str) -> int:
+        """Delete the chunks a source has in `channel`; return how many."""
+        collection = collection_name(channel, CollectionPurpose.DOCUMENTS, self._embeddings.key)
+        return await self._store.delete_source(collection, source_id)
+
     async def _summarize(self, chunks: list[Chunk]) -> str | None:
         if self._model is None:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.catalog import CatalogEntry, MemoryCatalog, SourceStatus
 from core.models import ChannelRef
@@ -19,6 +20,18 @@ class ForgetResult:
     candidates: list[CatalogEntry]
 
 
+class JobStopper(Protocol):
+    """Stops ingestion jobs, so a forgotten source is not written back by its job."""
+
+    async def cancel(self, channel: ChannelRef, source_id: str) -> bool:
+        """Stop the source's job, queued or running."""
+        ...
+
+    async def cancel_channel(self, channel: ChannelRef) -> None:
+        """Stop every job of the channel."""
+        ...
+
+
 class ChannelLibrary:
     """The sources a channel has indexed, as the user manages them."""
 
@@ -28,6 +41,11 @@ class ChannelLibrary:
         self._store = store
         self._space_key = space_key
         self._catalog = catalog or MemoryCatalog()
+        self._jobs: JobStopper | None = None
+
+    def stop_jobs_with(self, jobs: JobStopper) -> None:
+        """Stop a source's ingestion job before the source is removed."""
+        self._jobs = jobs
 
     @property
     def catalog(self) -> SourceCatalog:
@@ -67,7 +85,10 @@ class ChannelLibrary:
         return ForgetResult(removed=target, removed_chunks=removed, candidates=candidates)
 
     async def remove_source(self, channel: ChannelRef, source_id: str) -> int:
-        """Remove one source by id, its chunks and its catalog entry; return the chunks."""
+        """Remove one source by id (stopping its ingestion job first), its chunks and its
+        catalog entry; return the chunks."""
+        if self._jobs is not None:
+            await self._jobs.cancel(channel, source_id)
         removed = await self._store.delete_source(self._documents(channel), source_id)
         await self._catalog.remove_source(channel, source_id)
         return removed
@@ -75,6 +96,8 @@ class ChannelLibrary:
     async def reset(self, channel: ChannelRef) -> int:
         """Drop all of the channel's collections, whatever vectors they hold; return how many
         sources it had."""
+        if self._jobs is not None:
+            await self._jobs.cancel_channel(channel)
         count = len(await self.sources(channel))
         bases = {collection_base(channel, purpose) for purpose in CollectionPurpose}
         for name in await self._store.collections():

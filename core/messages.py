@@ -117,6 +117,35 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "*{title}*은(는) 이미 있습니다({when}에 추가). 질문해 주세요.",
     },
     "transcribing": {ENGLISH: "transcribing {title}", KOREAN: "{title} 음성 인식 중"},
+    "job_queued": {
+        ENGLISH: "⏳ *{title}* is queued ({ahead} ahead of it in this channel).",
+        KOREAN: "⏳ *{title}* 대기 중 (이 채널에서 앞에 {ahead}개).",
+    },
+    "job_downloading": {
+        ENGLISH: "⬇️ Downloading *{title}*…{percent}",
+        KOREAN: "⬇️ *{title}* 내려받는 중…{percent}",
+    },
+    "job_transcribing": {
+        ENGLISH: "🎙️ Transcribing *{title}*: {percent}%{left}",
+        KOREAN: "🎙️ *{title}* 음성 인식 중: {percent}%{left}",
+    },
+    "job_time_left": {ENGLISH: ", about {left} left", KOREAN: ", 약 {left} 남음"},
+    "job_indexing": {
+        ENGLISH: "📚 Indexing *{title}*…",
+        KOREAN: "📚 *{title}* 색인 중…",
+    },
+    "job_cancelled": {
+        ENGLISH: "Stopped indexing *{title}*: it was forgotten.",
+        KOREAN: "*{title}* 색인을 멈췄습니다: 지워 달라는 요청이 있었습니다.",
+    },
+    "job_resumed": {
+        ENGLISH: "🔁 Picking up *{title}* again: indexing was cut off by a restart.",
+        KOREAN: "🔁 *{title}* 색인을 다시 시작합니다: 재시작으로 중단되었습니다.",
+    },
+    "jobs_resumed": {
+        ENGLISH: "Picking up {count} unfinished indexing job(s) from before the restart.",
+        KOREAN: "재시작 전에 끝나지 않은 색인 작업 {count}개를 이어서 합니다.",
+    },
     "media_no_speech": {
         ENGLISH: "I heard no speech in *{title}*.",
         KOREAN: "*{title}*에서 말소리를 찾지 못했습니다.",

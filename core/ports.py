@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from core.catalog import CatalogEntry
@@ -31,6 +32,9 @@ from core.models import (
     Transcript,
     VectorSpace,
 )
+
+# Awaited with the fraction of a long step done, in [0, 1].
+Progress = Callable[[float], Awaitable[None]]
 
 
 class ChatClient(Protocol):
@@ -416,10 +420,84 @@ class FeedbackLog(Protocol):
 class MediaFetcher(Protocol):
     """Finds the video or audio behind a link and what is said in it (yt-dlp)."""
 
-    async def fetch(self, url: str, folder: str, want_audio: bool) -> MediaFetch | None:
+    async def fetch(
+        self,
+        url: str,
+        folder: str,
+        want_audio: bool,
+        on_download: Progress | None = None,
+    ) -> MediaFetch | None:
         """Metadata, then captions; the audio (into `folder`) only when there are no
-        captions and `want_audio`. None when the link holds no media (a plain page).
-        Refuses (UserFacingError) what is private, live, too long or too big."""
+        captions and `want_audio`, its progress told to `on_download`. None when the link
+        holds no media (a plain page). Refuses (UserFacingError) what is private, live, too
+        long or too big."""
+        ...
+
+
+@runtime_checkable
+class SourceClaims(Protocol):
+    """The catalog as the ledger of ingestion jobs. A source queued or indexing is a job
+    not yet done; a worker (one bot process) claims it atomically before working on it and
+    renews its claims while it lives, so no two processes ever ingest the same source and a
+    dead process's jobs are taken over."""
+
+    async def queue_source(
+        self, channel: ChannelRef, entry: CatalogEntry, job: str, worker: str
+    ) -> None:
+        """Record `entry` as queued with `job` (how to index it), claimed by `worker`."""
+        ...
+
+    async def claim_source(
+        self, channel: ChannelRef, source_id: str, worker: str, stale_before: datetime
+    ) -> str | None:
+        """Take the source's job for `worker` and mark it indexing, in one atomic step: when
+        it is unclaimed, already `worker`'s, or its claim was last renewed before
+        `stale_before`. The job, or None when it is done, gone or another worker's."""
+        ...
+
+    async def renew_claims(self, worker: str) -> None:
+        """Tell that `worker` is alive: its claims stay fresh."""
+        ...
+
+    async def finish_source(self, channel: ChannelRef, entry: CatalogEntry, worker: str) -> bool:
+        """Record the job's outcome (ready or failed) and drop its job and claim, when
+        `worker` still holds it; False when the source was forgotten or taken meanwhile."""
+        ...
+
+    async def unfinished_sources(self, stale_before: datetime) -> list[tuple[ChannelRef, str]]:
+        """Sources still queued or indexing whose claim is absent or older than
+        `stale_before`, oldest first: the jobs to resume."""
+        ...
+
+
+class BackgroundJobs(Protocol):
+    """Runs work outside the message that caused it (apscheduler): one-shot jobs kept until
+    they start, and periodic upkeep. Work is found by its kind, so a job stored before a
+    restart runs the handler registered after it."""
+
+    def on(self, kind: str, work: Callable[[str], Awaitable[None]]) -> None:
+        """Run `work(key)` for every job of `kind`."""
+        ...
+
+    async def start(self) -> None:
+        """Begin running jobs."""
+        ...
+
+    async def submit(self, kind: str, key: str) -> None:
+        """Run a job of `kind` for `key` soon; one already waiting with the same key is kept
+        once."""
+        ...
+
+    async def drop(self, kind: str, key: str) -> None:
+        """Forget a job that has not started."""
+        ...
+
+    async def every(self, kind: str, seconds: float) -> None:
+        """Run the `kind` handler (with an empty key) every `seconds`, also across restarts."""
+        ...
+
+    async def close(self) -> None:
+        """Stop; jobs not yet started stay stored where the store lasts."""
         ...
 
 
@@ -435,7 +513,7 @@ class Transcriber(Protocol):
         self,
         audio_path: str,
         language: str | None,
-        on_progress: Callable[[float], Awaitable[None]] | None = None,
+        on_progress: Progress | None = None,
     ) -> Transcript:
         """Transcribe the file; `language` None lets the engine detect it. `on_progress` is
         awaited with the fraction of the audio done, in (0, 1]. Raises UserFacingError when

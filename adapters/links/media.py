@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from adapters.links.guard import check_url, fetch_capped, guarded_client
 from core.errors import UserFacingError
 from core.links import canonical_video_url, youtube_video_id
 from core.models import Chapter, MediaFetch, MediaInfo
+from core.ports import Progress
 
 log = logging.getLogger("ragbot.media")
 
@@ -152,7 +154,13 @@ class YtDlpMedia:
         options.update(extra)
         return options
 
-    async def fetch(self, url: str, folder: str, want_audio: bool) -> MediaFetch | None:
+    async def fetch(
+        self,
+        url: str,
+        folder: str,
+        want_audio: bool,
+        on_download: Progress | None = None,
+    ) -> MediaFetch | None:
         """See core.ports.MediaFetcher."""
         await asyncio.to_thread(check_url, url, self._limits.allow_private)
         info = await asyncio.to_thread(self._probe, url)
@@ -170,7 +178,8 @@ class YtDlpMedia:
                 return MediaFetch(about, tuple(cues), kind)
         if not want_audio:
             raise UserFacingError("media_no_captions", title=about.title)
-        audio = await asyncio.to_thread(self._download_audio, url, Path(folder))
+        hook = _progress_hook(on_download, asyncio.get_running_loop()) if on_download else None
+        audio = await asyncio.to_thread(self._download_audio, url, Path(folder), hook)
         return MediaFetch(about, audio_path=str(audio))
 
     def _probe(self, url: str) -> dict[str, Any] | None:
@@ -191,11 +200,14 @@ class YtDlpMedia:
             body = await fetch_capped(client, caption_url, _CAPTION_BYTES)
         return parse_vtt(body.decode("utf-8", errors="replace"))
 
-    def _download_audio(self, url: str, folder: Path) -> Path:
+    def _download_audio(
+        self, url: str, folder: Path, hook: Callable[[dict[str, Any]], None] | None
+    ) -> Path:
         options = self._options(
             format="bestaudio/best",
             outtmpl=str(folder / "audio.%(ext)s"),
             max_filesize=self._limits.max_bytes,
+            progress_hooks=[hook] if hook else [],
         )
         try:
             with yt_dlp.YoutubeDL(options) as ydl:
@@ -212,3 +224,39 @@ class YtDlpMedia:
                 limit=round(self._limits.max_bytes / 1024 / 1024),
             )
         return files[0]
+
+
+def _progress_hook(
+    on_download: Progress, loop: asyncio.AbstractEventLoop
+) -> Callable[[dict[str, Any]], None]:
+    """A yt-dlp progress hook (called on yt-dlp's thread) that tells `on_download` on the
+    event loop each time another percent is done."""
+    shown = -1
+
+    def hook(state: dict[str, Any]) -> None:
+        nonlocal shown
+        total = state.get("total_bytes") or state.get("total_bytes_estimate")
+        done = state.get("downloaded_bytes")
+        if state.get("status") != "downloading" or not total or done is None:
+            return
+        percent = min(int(100 * done / total), 100)
+        if percent > shown:
+            shown = percent
+            loop.call_soon_threadsafe(_tell, on_download, percent / 100)
+
+    return hook
+
+
+_SHOWING: set[asyncio.Future[None]] = set()  # held until done: the loop keeps weak refs
+
+
+def _tell(on_download: Progress, fraction: float) -> None:
+    task = asyncio.ensure_future(on_download(fraction))
+    _SHOWING.add(task)
+    task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    _SHOWING.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not show download progress", exc_info=task.exception())

@@ -77,6 +77,12 @@ sources = Table(
     Column("added_by", String(255), nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # While queued or indexing: how to index it (JSON), and which process claimed it when.
+    Column("job", Text, nullable=True),
+    Column("claimed_by", String(255), nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("queued_at", DateTime(timezone=True), nullable=True),
+    Index("ix_sources_unfinished", "status", "queued_at"),
 )
 
 # One verdict ("up" or "down") per person per answer; a second click replaces the first.

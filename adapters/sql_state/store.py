@@ -18,6 +18,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -51,8 +52,9 @@ def sqlite_url(path: Path) -> str:
 
 class SqlState:
     """The bot's lasting conversation state, handled message ids, channel settings,
-    sources catalog and answer feedback in one database (ConversationStore,
-    HandledMessages, ChannelSettingsStore, SourceCatalog and FeedbackLog).
+    sources catalog with its ingestion jobs, and answer feedback in one database
+    (ConversationStore, HandledMessages, ChannelSettingsStore, SourceCatalog,
+    SourceClaims and FeedbackLog).
 
     The schema is upgraded to the newest Alembic revision on first use, so an upgrade of the
     bot keeps every team's data.
@@ -64,6 +66,15 @@ class SqlState:
         self._ready = asyncio.Lock()
         self._retention = handled_retention
         self._pruned_at: datetime | None = None
+
+    @property
+    def url(self) -> str:
+        """The database's URL (secrets included: never log it)."""
+        return self._url
+
+    async def engine(self) -> AsyncEngine:
+        """The database's engine, schema upgraded (the job store shares its connections)."""
+        return await self._open()
 
     async def _open(self) -> AsyncEngine:
         async with self._ready:
@@ -360,6 +371,106 @@ class SqlState:
         async with engine.begin() as connection:
             await connection.execute(delete(sources).where(*_in_channel(sources, channel)))
 
+    async def queue_source(
+        self, channel: ChannelRef, entry: CatalogEntry, job: str, worker: str
+    ) -> None:
+        """Record `entry` as queued with `job`, claimed by `worker`."""
+        await self.record_source(channel, entry.with_status(SourceStatus.QUEUED))
+        engine = await self._open()
+        now = _now()
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(sources)
+                .where(*_source_key(channel, entry.source.source_id))
+                .values(job=job, claimed_by=worker, claimed_at=now, queued_at=now)
+            )
+
+    async def claim_source(
+        self, channel: ChannelRef, source_id: str, worker: str, stale_before: datetime
+    ) -> str | None:
+        """Take the source's job for `worker` in one UPDATE, so of two processes racing for
+        it exactly one wins (see SourceClaims)."""
+        engine = await self._open()
+        free = or_(
+            sources.c.claimed_by.is_(None),
+            sources.c.claimed_by == worker,
+            sources.c.claimed_at < stale_before,
+        )
+        claim = (
+            update(sources)
+            .where(
+                *_source_key(channel, source_id),
+                sources.c.status.in_(_UNFINISHED),
+                sources.c.job.is_not(None),
+                free,
+            )
+            .values(
+                status=SourceStatus.INDEXING.value,
+                claimed_by=worker,
+                claimed_at=_now(),
+                updated_at=_now(),
+            )
+        )
+        async with engine.begin() as connection:
+            if not (await connection.execute(claim)).rowcount:
+                return None
+            job = select(sources.c.job).where(*_source_key(channel, source_id))
+            found = (await connection.execute(job)).scalar_one_or_none()
+        return str(found) if found is not None else None
+
+    async def renew_claims(self, worker: str) -> None:
+        """Keep `worker`'s claims fresh."""
+        engine = await self._open()
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(sources).where(sources.c.claimed_by == worker).values(claimed_at=_now())
+            )
+
+    async def finish_source(self, channel: ChannelRef, entry: CatalogEntry, worker: str) -> bool:
+        """Record the job's outcome and drop the job, when `worker` still holds it."""
+        engine = await self._open()
+        finish = (
+            update(sources)
+            .where(
+                *_source_key(channel, entry.source.source_id),
+                sources.c.claimed_by == worker,
+            )
+            .values(
+                kind=entry.source.kind.value,
+                title=entry.source.title,
+                url=entry.source.url,
+                status=entry.status.value,
+                reason=entry.reason,
+                chunk_count=entry.chunk_count,
+                updated_at=_now(),
+                job=None,
+                claimed_by=None,
+                claimed_at=None,
+                queued_at=None,
+            )
+        )
+        async with engine.begin() as connection:
+            return bool((await connection.execute(finish)).rowcount)
+
+    async def unfinished_sources(self, stale_before: datetime) -> list[tuple[ChannelRef, str]]:
+        """Queued or indexing sources free to resume, oldest first."""
+        engine = await self._open()
+        query = (
+            select(sources.c.platform, sources.c.workspace, sources.c.channel, sources.c.source_id)
+            .where(
+                sources.c.status.in_(_UNFINISHED),
+                sources.c.job.is_not(None),
+                or_(sources.c.claimed_by.is_(None), sources.c.claimed_at < stale_before),
+            )
+            .order_by(sources.c.queued_at)
+        )
+        async with engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [
+            (ChannelRef(platform, workspace, channel), source_id)
+            for platform, workspace, channel, source_id in rows
+        ]
+
     async def close(self) -> None:
         """Close the database connections."""
         if self._engine is not None:
@@ -409,6 +520,13 @@ def _in_channel(table: Table, channel: ChannelRef) -> list[ColumnElement[bool]]:
         table.c.workspace == channel.workspace,
         table.c.channel == channel.channel,
     ]
+
+
+_UNFINISHED = (SourceStatus.QUEUED.value, SourceStatus.INDEXING.value)
+
+
+def _source_key(channel: ChannelRef, source_id: str) -> list[ColumnElement[bool]]:
+    return [*_in_channel(sources, channel), sources.c.source_id == source_id]
 
 
 def _utc(moment: datetime | None) -> datetime | None:

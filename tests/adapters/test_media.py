@@ -310,7 +310,8 @@ async def test_an_audio_file_shared_in_the_channel_is_transcribed_with_its_progr
     finally:
         transcriber.close()
 
-    shown = harness.chat.shown()
-    assert any(text.startswith("[##########] 100/100 transcribing standup.wav") for text in shown)
-    assert any(text.startswith("Indexed *standup.wav* (0:0") for text in shown)
+    # One status message: transcription progress, then edited to the outcome.
+    states = [event.text for event in harness.chat.events if event.verb in {"post", "edit"}]
+    assert any(text.startswith("🎙️ Transcribing *standup.wav*: ") for text in states)
+    assert any(text.startswith("Indexed *standup.wav* (0:0") for text in harness.chat.shown())
     assert "standup.wav @ 0:0" in harness.chat.last()

@@ -6,10 +6,12 @@ POSTGRES_TEST_URL; run alone without it, those cases are skipped.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -210,6 +212,88 @@ async def test_a_failed_source_keeps_its_reason_and_forget_and_clear_remove_entr
     assert await state.catalog_entries(channel) == []
 
 
+def _mine(found: list[tuple[ChannelRef, str]], channel: ChannelRef) -> list[str]:
+    # The PostgreSQL database is shared by every test run: only this test's channel counts.
+    return [source_id for where, source_id in found if where == channel]
+
+
+async def test_a_queued_source_is_claimed_by_exactly_one_of_two_racing_workers(
+    state: MemoryCatalog,
+) -> None:
+    channel = fresh_channel()
+    talk = new_entry(Source("yt:abc", "Tower talk", SourceKind.MEDIA), "Mina")
+    await state.queue_source(channel, talk, '{"job": 1}', worker="enqueuer")
+    # The enqueuer's claim counts as stale from now on: both workers may take it over.
+    enqueuer_gone = datetime.now(UTC)
+
+    claims = await asyncio.gather(
+        state.claim_source(channel, "yt:abc", "worker-a", enqueuer_gone),
+        state.claim_source(channel, "yt:abc", "worker-b", enqueuer_gone),
+    )
+
+    assert sorted(claim is not None for claim in claims) == [False, True]
+    assert next(claim for claim in claims if claim) == '{"job": 1}'
+    (entry,) = await state.catalog_entries(channel)
+    assert entry.status is SourceStatus.INDEXING
+
+
+async def test_a_live_claim_is_kept_and_a_stale_one_is_taken_over(state: MemoryCatalog) -> None:
+    channel = fresh_channel()
+    await state.queue_source(channel, new_entry(Source("f1", "a.txt"), "Mina"), "{}", "alive")
+    now = datetime.now(UTC)
+
+    assert await state.claim_source(channel, "f1", "other", now - timedelta(minutes=2)) is None
+    assert _mine(await state.unfinished_sources(now - timedelta(minutes=2)), channel) == []
+    await state.renew_claims("alive")
+    assert await state.claim_source(channel, "f1", "alive", now) == "{}"
+
+    stale = datetime.now(UTC) + timedelta(seconds=1)
+    assert _mine(await state.unfinished_sources(stale), channel) == ["f1"]
+    assert await state.claim_source(channel, "f1", "other", stale) == "{}"
+
+
+async def test_only_the_claim_holder_records_the_outcome_and_then_the_job_is_done(
+    state: MemoryCatalog,
+) -> None:
+    channel = fresh_channel()
+    entry = new_entry(Source("f1", "a.txt"), "Mina")
+    await state.queue_source(channel, entry, "{}", "w1")
+    assert await state.claim_source(channel, "f1", "w1", datetime.now(UTC)) == "{}"
+    ready = entry.with_status(SourceStatus.READY, chunk_count=3)
+
+    assert not await state.finish_source(channel, ready, "w2")
+    assert await state.finish_source(channel, ready, "w1")
+
+    (found,) = await state.catalog_entries(channel)
+    assert found.status is SourceStatus.READY and found.chunk_count == 3
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert _mine(await state.unfinished_sources(later), channel) == []
+    assert await state.claim_source(channel, "f1", "w3", later) is None
+
+
+async def test_a_forgotten_source_leaves_no_job_to_finish_or_resume(state: MemoryCatalog) -> None:
+    channel = fresh_channel()
+    entry = new_entry(Source("f1", "a.txt"), "Mina")
+    await state.queue_source(channel, entry, "{}", "w1")
+    await state.claim_source(channel, "f1", "w1", datetime.now(UTC))
+
+    await state.remove_source(channel, "f1")
+
+    assert not await state.finish_source(channel, entry.with_status(SourceStatus.READY), "w1")
+    assert await state.catalog_entries(channel) == []
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert _mine(await state.unfinished_sources(later), channel) == []
+
+
+async def test_unfinished_sources_come_oldest_first(state: MemoryCatalog) -> None:
+    channel = fresh_channel()
+    for name in ["first", "second", "third"]:
+        await state.queue_source(channel, new_entry(Source(name, name), "Mina"), "{}", "gone")
+
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert _mine(await state.unfinished_sources(later), channel) == ["first", "second", "third"]
+
+
 async def test_the_channels_holding_a_source_are_found_within_their_workspace(
     state: MemoryCatalog,
 ) -> None:
@@ -306,4 +390,4 @@ async def test_the_schema_is_versioned_by_alembic(tmp_path: Path) -> None:
 
     assert {"exchanges", "answers", "handled_messages", "channel_settings"} <= set(tables)
     assert {"sources", "feedback"} <= set(tables)
-    assert version == [("0004",)]
+    assert version == [("0005",)]

@@ -10,6 +10,7 @@ import pytest
 
 from core.answering import AnsweringService, AnsweringSettings
 from core.bot import Bot, BotSettings
+from core.catalog import MemoryCatalog
 from core.channel_settings import (
     ChannelSettings,
     ChannelSettingsService,
@@ -18,6 +19,7 @@ from core.channel_settings import (
 from core.conversation import Conversations
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import IngestionService, IngestionSettings
+from core.ingestion_queue import IngestionQueue
 from core.library import ChannelLibrary
 from core.migration import CollectionMigrator
 from core.models import Attachment, Author, ChannelRef, IncomingMessage
@@ -102,6 +104,9 @@ def build_harness(
     channels: ChannelSettings | None = None,
     media: MediaFetcher | None = None,
     transcriber: Transcriber | None = None,
+    catalog: MemoryCatalog | None = None,
+    jobs: IngestionQueue | None = None,
+    settings: BotSettings | None = None,
 ) -> Harness:
     store = MemoryStore()
     embedder = WordEmbedder()
@@ -130,15 +135,16 @@ def build_harness(
     bot = Bot(
         answering,
         ingestion,
-        ChannelLibrary(store, embeddings.key),
+        ChannelLibrary(store, embeddings.key, catalog),
         Conversations(),
-        BotSettings(summaries_up_to_files=3, again_temperature=0.9),
+        settings or BotSettings(summaries_up_to_files=3, again_temperature=0.9),
         CollectionMigrator(store, embeddings),
         clock=clock,
         rate_limits=rate_limits or RateLimits(per_person=100, per_channel=100),
         links=links,
         media=media,
         transcriber=transcriber,
+        jobs=jobs,
         channel_settings=ChannelSettingsService(
             MemoryChannelSettingsStore(), channels or ChannelSettings()
         ),

@@ -352,9 +352,13 @@ async def test_a_file_shared_in_the_channel_is_downloaded_with_the_bot_token_and
 
     download = api.downloads[0]
     assert download.file_id == "F1" and download.authorized
-    reply = api.calls_to("chat.postMessage")[-1]
-    assert reply.params["thread_ts"] == shared["ts"]
-    assert "Indexed *tower.txt*" in str(reply.params["text"])
+    # One status message in the thread: downloading, then edited to the outcome.
+    status = api.calls_to("chat.postMessage")[-1]
+    assert status.params["thread_ts"] == shared["ts"]
+    assert "Downloading *tower.txt*" in str(status.params["text"])
+    outcome = api.calls_to("chat.update")[-1]
+    assert outcome.params["ts"] == api.messages("C123")[-1].ts
+    assert "Indexed *tower.txt*" in str(outcome.params["text"])
     await workspace.harness.say("sources", channel=GENERAL)
     assert "tower.txt" in workspace.harness.chat.last()
 
@@ -439,9 +443,10 @@ async def test_a_missing_scope_is_told_in_the_files_thread_in_the_language_of_th
     await workspace.deliver(event_callback(shared))
     await workspace.handled()
 
-    reply = api.calls_to("chat.postMessage")[-1]
-    assert reply.params["thread_ts"] == shared["ts"]
-    assert "`files:read` 권한이 없습니다" in str(reply.params["text"])
+    status = api.calls_to("chat.postMessage")[-1]
+    assert status.params["thread_ts"] == shared["ts"]
+    outcome = api.calls_to("chat.update")[-1]
+    assert "`files:read` 권한이 없습니다" in str(outcome.params["text"])
     assert api.downloads == []
 
 
