@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import discord
 from discord import app_commands
 
-from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, button_of, buttons_view
+from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, Typing, button_of, buttons_view
 from adapters.discord.events import (
     MAX_ATTACHMENTS,
     attachment_key,
@@ -46,8 +46,10 @@ class ClickChat(DiscordChat):
     """DiscordChat for one click: what only the clicker should see is an ephemeral
     follow-up of the click's interaction."""
 
-    def __init__(self, client: discord.Client, interaction: discord.Interaction) -> None:
-        super().__init__(client)
+    def __init__(
+        self, client: discord.Client, interaction: discord.Interaction, typing: Typing
+    ) -> None:
+        super().__init__(client, typing)
         self._interaction = interaction
 
     async def post_ephemeral(
@@ -93,6 +95,11 @@ class RagbotDiscord(discord.Client):
         else:
             await self.tree.sync()
 
+    async def close(self) -> None:
+        """Stop typing anywhere, then log out and close the gateway."""
+        self.chat.typing.stop_all()
+        await super().close()
+
     async def on_message(self, message: discord.Message) -> None:
         """A message in a channel the bot can read."""
         if self.user is None:
@@ -120,7 +127,7 @@ class RagbotDiscord(discord.Client):
         await interaction.response.defer()
         action, value = decoded
         clicked = click(interaction, action, value, self._config.admin_role)
-        await self._act(clicked, ClickChat(self, interaction))
+        await self._act(clicked, ClickChat(self, interaction, self.chat.typing))
 
     async def _run(self, interaction: discord.Interaction, text: str) -> None:
         """A /rag subcommand: deferred at once, answered ephemerally when done."""
