@@ -31,6 +31,21 @@ SourceTitles = Callable[[ChannelRef], Awaitable[list[str]]]
 # (workspace, file id) of an attachment whose message was deleted.
 HandleFileDeleted = Callable[[str, str], Awaitable[object]]
 _CHOICES = 25  # Discord's most autocomplete choices
+# Every permission the bot uses, in one place: the invite asks for these (README: Discord).
+PERMISSIONS = discord.Permissions(
+    view_channel=True,  # see the channels it answers in
+    send_messages=True,  # answers, notices, typing
+    send_messages_in_threads=True,  # answers in threads
+    create_public_threads=True,  # a thread from the question
+    read_message_history=True,  # follow-ups read the thread or reply chain; replies
+    add_reactions=True,  # 👀 on a question
+)
+SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(application_id: int | str) -> str:
+    """The OAuth2 URL that adds the bot to a server with its permissions and /rag."""
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES)
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,8 @@ class RagbotDiscord(discord.Client):
 
     async def setup_hook(self) -> None:
         """Sync /rag: to the test guild at once, else globally (Discord takes a while)."""
+        if self.application_id is not None:
+            log.info("discord: invite the bot with %s", invite_url(self.application_id))
         if self._config.test_guild:
             guild = discord.Object(int(self._config.test_guild))
             self.tree.copy_global_to(guild=guild)
