@@ -27,7 +27,9 @@ _EMOJI = {"eyes": "👀", "white_check_mark": "✅", "warning": "⚠️", "x": "
 _DOWNLOAD_PIECE = 64 * 1024
 _NO_MENTIONS = discord.AllowedMentions.none()
 _HISTORY = 50  # earlier messages of a thread, or links of a reply chain, read at most
-# The longest "typing…" for one answer, should its final text never come.
+# "typing…" again before Discord's 10 s run out; the longest for one answer, should its
+# final text never come.
+_TYPING_AGAIN = 8.0
 _TYPING_AT_MOST = 300.0
 Place = discord.TextChannel | discord.Thread | discord.PartialMessageable
 
@@ -61,8 +63,8 @@ def permission_error(error: discord.Forbidden, action: str) -> UserFacingError:
 
 class Typing:
     """Shows "ragbot is typing…" where an answer is being written: while the bot's latest
-    message there ends with the core's cursor (discord.py repeats the signal every 5 s;
-    Discord shows it for 10 s or until the bot's next message)."""
+    message there ends with the core's cursor. Discord shows the signal for 10 s, or until
+    the bot's next message there, so it is sent again every few seconds."""
 
     def __init__(self) -> None:
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -72,14 +74,20 @@ class Typing:
         """The ids of the channels and threads the bot is typing in now."""
         return {place for place, task in self._tasks.items() if not task.done()}
 
-    def follow(self, place: Place, text: str) -> None:
-        """Type on while `text` (just shown in `place`) is unfinished; stop once it is not."""
-        if text.endswith(CURSOR):
-            task = self._tasks.get(place.id)
-            if task is None or task.done():
-                self._tasks[place.id] = asyncio.create_task(self._type(place))
-        else:
+    async def follow(self, place: Place, text: str) -> None:
+        """Type on while `text` (just shown in `place`) is unfinished; stop once it is not.
+        The first signal is sent before this returns, the repeats in the background."""
+        if not text.endswith(CURSOR):
             self.stop(place.id)
+            return
+        if place.id in self.places:
+            return
+        try:
+            await place.typing()
+        except discord.HTTPException as error:
+            log.warning("discord: could not show typing in %s: %s", place.id, error)
+            return
+        self._tasks[place.id] = asyncio.create_task(self._repeat(place))
 
     def stop(self, place_id: int) -> None:
         """No more typing in one place."""
@@ -92,10 +100,13 @@ class Typing:
         for place in list(self._tasks):
             self.stop(place)
 
-    async def _type(self, place: Place) -> None:
+    async def _repeat(self, place: Place) -> None:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + _TYPING_AT_MOST
         try:
-            async with place.typing():
-                await asyncio.sleep(_TYPING_AT_MOST)
+            while loop.time() < until:
+                await asyncio.sleep(_TYPING_AGAIN)
+                await place.typing()
         except discord.HTTPException as error:
             log.warning("discord: could not show typing in %s: %s", place.id, error)
 
@@ -151,7 +162,7 @@ class DiscordChat:
                 sent = await place.send(text, reference=reference, allowed_mentions=_NO_MENTIONS)
         except discord.Forbidden as error:
             raise permission_error(error, "send messages") from error
-        self.typing.follow(place, text)
+        await self.typing.follow(place, text)
         return MessageRef(channel, str(sent.id), thread_id)
 
     async def edit(self, ref: MessageRef, text: str) -> None:
@@ -163,7 +174,7 @@ class DiscordChat:
             )
         except discord.Forbidden as error:
             raise permission_error(error, "edit messages") from error
-        self.typing.follow(place, text)
+        await self.typing.follow(place, text)
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
         """React to a message; a missing permission is logged, not raised."""

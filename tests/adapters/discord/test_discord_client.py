@@ -351,6 +351,26 @@ async def test_unreadable_thread_history_is_told_once_and_the_stored_exchange_is
     assert prompt[2].content == "The tower was built in 1887 [1]."
 
 
+async def test_an_unreadable_reply_chain_is_told_in_the_language_of_the_follow_up(
+    server: Server,
+) -> None:
+    fake = server.fake
+    fake.fail_next("POST /channels/{c}/messages/{m}/threads")
+    await fake.user_says(f"<@{BOT_USER_ID}> 글리머스톤 타워는 언제 지어졌나요?")
+    await server.handled()
+    (answer,) = [m for m in fake.bot_messages(CHANNEL_ID) if m.message_reference is not None]
+
+    fake.fail_next("GET /channels/{c}/messages/{m}", json_body={"message": "Missing Access"})
+    follow_up = await fake.user_says(
+        "누가 지었나요?", message_reference=message_reference(answer.id)
+    )
+    await server.handled()
+
+    (notice,) = [m for m in fake.bot_messages(CHANNEL_ID) if "Read Message History" in m.content]
+    assert "메시지 기록을 읽을 권한" in notice.content
+    assert (notice.message_reference or {}).get("message_id") == follow_up["id"]
+
+
 async def test_it_types_where_the_answer_is_written_until_the_answer_is_final(
     server: Server,
 ) -> None:
@@ -364,10 +384,10 @@ async def test_it_types_where_the_answer_is_written_until_the_answer_is_final(
     thread_id = str(thread["id"])
     order = [f"{call.method} {call.path}" for call in fake.calls]
     placeholder = order.index(f"POST /channels/{thread_id}/messages")
-    typing = order.index(f"POST /channels/{thread_id}/typing")
     (answer,) = fake.bot_messages(thread_id)
     final = max(i for i, entry in enumerate(order) if entry.endswith(f"/messages/{answer.id}"))
-    assert placeholder < typing < final
+    assert order[placeholder + 1] == f"POST /channels/{thread_id}/typing"
+    assert placeholder + 1 < final
     assert server.client.chat.typing.places == set()
     assert f"PUT /channels/{CHANNEL_ID}/messages/{said['id']}/reactions/👀/@me" in order
 
