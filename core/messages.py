@@ -112,6 +112,10 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "I can't create threads in this channel (the Create Public Threads permission), so I answer here.",
         KOREAN: "이 채널에서는 스레드를 만들 권한(Create Public Threads)이 없어 여기에 답합니다.",
     },
+    "discord_no_history": {
+        ENGLISH: "I can't read the message history here (the Read Message History permission), so I answer from what I remember of this conversation, which may miss earlier messages.",
+        KOREAN: "이 채널의 메시지 기록을 읽을 권한(Read Message History)이 없어, 제가 기억하는 대화만으로 답합니다. 이전 메시지가 빠질 수 있습니다.",
+    },
     "already_indexed": {
         ENGLISH: "I already have *{title}* (added {when}); ask away.",
         KOREAN: "*{title}*은(는) 이미 있습니다({when}에 추가). 질문해 주세요.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Sequence
@@ -10,11 +11,13 @@ from pathlib import Path
 import aiohttp
 import discord
 
+from adapters.discord.events import chain_question, plain_text, reply_chain
 from core.errors import UserFacingError
 from core.ingestion import file_too_big
 from core.language import detect_language
 from core.messages import say
 from core.models import Attachment, Button, ChannelRef, IncomingMessage, MessageRef, ThreadMessage
+from core.streaming import CURSOR
 
 log = logging.getLogger("ragbot.discord")
 
@@ -23,6 +26,12 @@ CUSTOM_ID_PREFIX = "ragbot"
 _EMOJI = {"eyes": "👀", "white_check_mark": "✅", "warning": "⚠️", "x": "❌"}
 _DOWNLOAD_PIECE = 64 * 1024
 _NO_MENTIONS = discord.AllowedMentions.none()
+_HISTORY = 50  # earlier messages of a thread, or links of a reply chain, read at most
+# "typing…" again before Discord's 10 s run out; the longest for one answer, should its
+# final text never come.
+_TYPING_AGAIN = 8.0
+_TYPING_AT_MOST = 300.0
+Place = discord.TextChannel | discord.Thread | discord.PartialMessageable
 
 
 def custom_id(button: Button) -> str:
@@ -52,14 +61,66 @@ def permission_error(error: discord.Forbidden, action: str) -> UserFacingError:
     return UserFacingError("discord_forbidden", action=action, detail=error.text or "")
 
 
+class Typing:
+    """Shows "ragbot is typing…" where an answer is being written: while the bot's latest
+    message there ends with the core's cursor. Discord shows the signal for 10 s, or until
+    the bot's next message there, so it is sent again every few seconds."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+
+    @property
+    def places(self) -> set[int]:
+        """The ids of the channels and threads the bot is typing in now."""
+        return {place for place, task in self._tasks.items() if not task.done()}
+
+    async def follow(self, place: Place, text: str) -> None:
+        """Type on while `text` (just shown in `place`) is unfinished; stop once it is not.
+        The first signal is sent before this returns, the repeats in the background."""
+        if not text.endswith(CURSOR):
+            self.stop(place.id)
+            return
+        if place.id in self.places:
+            return
+        try:
+            await place.typing()
+        except discord.HTTPException as error:
+            log.warning("discord: could not show typing in %s: %s", place.id, error)
+            return
+        self._tasks[place.id] = asyncio.create_task(self._repeat(place))
+
+    def stop(self, place_id: int) -> None:
+        """No more typing in one place."""
+        task = self._tasks.pop(place_id, None)
+        if task is not None:
+            task.cancel()
+
+    def stop_all(self) -> None:
+        """No more typing anywhere (the client is closing)."""
+        for place in list(self._tasks):
+            self.stop(place)
+
+    async def _repeat(self, place: Place) -> None:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + _TYPING_AT_MOST
+        try:
+            while loop.time() < until:
+                await asyncio.sleep(_TYPING_AGAIN)
+                await place.typing()
+        except discord.HTTPException as error:
+            log.warning("discord: could not show typing in %s: %s", place.id, error)
+
+
 class DiscordChat:
     """ChatClient, WorkingSignal, ButtonsCapable, ThreadStarter, ThreadHistory and
     FileDownloads for one Discord bot. Text is Discord's Markdown; links in it are wrapped
     in <> by the core, so they show no preview."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, typing: Typing | None = None) -> None:
         self._client = client
         self._told: set[ChannelRef] = set()
+        self._told_history: set[ChannelRef] = set()
+        self.typing = typing or Typing()
 
     @property
     def message_limit(self) -> int:
@@ -71,10 +132,10 @@ class DiscordChat:
         """About one edit a second keeps well inside Discord's limits."""
         return 1.0
 
-    def _where(
-        self, channel: ChannelRef, thread_id: str | None
-    ) -> discord.TextChannel | discord.Thread | discord.PartialMessageable:
-        target = int(thread_id or channel.channel)
+    def _where(self, channel: ChannelRef, thread_id: str | None) -> Place:
+        # A reply chain lives in the channel itself.
+        in_chain = chain_question(thread_id) is not None
+        target = int(channel.channel if in_chain or not thread_id else thread_id)
         # A known channel carries its guild, which creating a thread from a message needs.
         known = self._client.get_channel(target)
         if isinstance(known, discord.TextChannel | discord.Thread):
@@ -87,19 +148,33 @@ class DiscordChat:
     async def post(
         self, channel: ChannelRef, text: str, thread_id: str | None = None
     ) -> MessageRef:
-        """Send `text` to the channel, or to the thread `thread_id` in it."""
+        """Send `text` to the channel, or to the thread `thread_id` in it; in a reply chain,
+        as a reply to its question (which pings no one)."""
+        place = self._where(channel, thread_id)
+        question = chain_question(thread_id)
         try:
-            sent = await self._where(channel, thread_id).send(text, allowed_mentions=_NO_MENTIONS)
+            if question is None:
+                sent = await place.send(text, allowed_mentions=_NO_MENTIONS)
+            else:
+                reference = discord.MessageReference(
+                    message_id=question, channel_id=place.id, fail_if_not_exists=False
+                )
+                sent = await place.send(text, reference=reference, allowed_mentions=_NO_MENTIONS)
         except discord.Forbidden as error:
             raise permission_error(error, "send messages") from error
+        await self.typing.follow(place, text)
         return MessageRef(channel, str(sent.id), thread_id)
 
     async def edit(self, ref: MessageRef, text: str) -> None:
         """Replace a message's text (its buttons stay)."""
+        place = self._where(ref.channel, ref.thread_id)
         try:
-            await self._message(ref).edit(content=text, allowed_mentions=_NO_MENTIONS)
+            await place.get_partial_message(int(ref.message_id)).edit(
+                content=text, allowed_mentions=_NO_MENTIONS
+            )
         except discord.Forbidden as error:
             raise permission_error(error, "edit messages") from error
+        await self.typing.follow(place, text)
 
     async def react(self, ref: MessageRef, emoji: str) -> None:
         """React to a message; a missing permission is logged, not raised."""
@@ -124,8 +199,8 @@ class DiscordChat:
             raise permission_error(error, "edit messages") from error
 
     async def start_thread(self, message: IncomingMessage, title: str) -> str | None:
-        """A thread from the question, where the channel allows it; None answers in place
-        (a DM, or no permission to create threads)."""
+        """A thread from the question, where the channel allows it; else a reply chain in
+        place (no permission to create threads); None in a DM, which is one conversation."""
         if message.thread_id or message.channel.workspace == "dm":
             return message.thread_id
         question = self._where(message.channel, None).get_partial_message(int(message.message_id))
@@ -138,28 +213,87 @@ class DiscordChat:
                 self._told.add(message.channel)
                 language = detect_language(message.text)
                 await self.post(message.channel, say("discord_no_threads", language))
-            return None
+            return reply_chain(message.message_id)
         return str(thread.id)
 
     async def thread_history(
         self, channel: ChannelRef, thread_id: str, before_message_id: str
     ) -> list[ThreadMessage]:
-        """The thread's earlier messages, read from Discord (a restart loses nothing)."""
-        thread = self._client.get_partial_messageable(int(thread_id))
+        """The conversation's earlier messages, read from Discord (a restart loses nothing):
+        a thread's, from the message it was started from; a reply chain's, link by link.
+        History the bot may not read is said once in the channel, then raised."""
+        before = int(before_message_id)
+        try:
+            if chain_question(thread_id) is not None:
+                found = await self._reply_chain(self._where(channel, None), before)
+            else:
+                found = await self._thread(channel, int(thread_id), before)
+        except discord.Forbidden as error:
+            await self._cannot_read_history(channel, thread_id, before)
+            raise permission_error(error, "read message history") from error
         bot = self._client.user
         earlier: list[ThreadMessage] = []
-        try:
-            async for message in thread.history(
-                limit=50, before=discord.Object(int(before_message_id))
-            ):
-                own = bot is not None and message.author.id == bot.id
-                if message.author.bot and not own:
-                    continue
-                earlier.append(ThreadMessage(message.author.display_name, message.content, own))
-        except discord.Forbidden as error:
-            raise permission_error(error, "read message history") from error
-        earlier.reverse()
+        for message in found:
+            own = bot is not None and message.author.id == bot.id
+            if message.author.bot and not own:
+                continue
+            text = plain_text(message, bot.id) if bot is not None else message.content
+            earlier.append(ThreadMessage(message.author.display_name, text, own))
         return earlier
+
+    async def _thread(
+        self, channel: ChannelRef, thread_id: int, before: int
+    ) -> list[discord.Message]:
+        """A thread's messages before `before`, oldest first; a thread started from a
+        message (which stays in the parent channel, under the thread's id) begins with it."""
+        thread = self._client.get_partial_messageable(thread_id)
+        found = [
+            message
+            async for message in thread.history(limit=_HISTORY, before=discord.Object(before))
+        ]
+        found.reverse()
+        if len(found) < _HISTORY:
+            try:
+                starter = await self._where(channel, None).fetch_message(thread_id)
+            except discord.NotFound:
+                pass
+            else:
+                found.insert(0, starter)
+        return found
+
+    async def _reply_chain(self, place: Place, before: int) -> list[discord.Message]:
+        """The messages the question `before` replies to, link by link, oldest first."""
+        message = await place.fetch_message(before)
+        found: list[discord.Message] = []
+        while len(found) < _HISTORY:
+            reference = message.reference
+            if reference is None or reference.message_id is None:
+                break
+            if reference.channel_id != place.id:
+                break
+            resolved = reference.resolved
+            if isinstance(resolved, discord.Message):
+                message = resolved
+            else:
+                try:
+                    message = await place.fetch_message(reference.message_id)
+                except discord.NotFound:
+                    break
+            found.append(message)
+        found.reverse()
+        return found
+
+    async def _cannot_read_history(self, channel: ChannelRef, thread_id: str, before: int) -> None:
+        """Say once per channel that the bot answers without the conversation before."""
+        if channel in self._told_history:
+            return
+        self._told_history.add(channel)
+        question = discord.utils.get(self._client.cached_messages, id=before)
+        language = detect_language(question.content if question is not None else "")
+        try:
+            await self.post(channel, say("discord_no_history", language), thread_id)
+        except (UserFacingError, discord.HTTPException):
+            log.warning("discord: could not say that history is unreadable in %s", channel)
 
     async def download(self, attachment: Attachment, folder: str, max_bytes: int) -> str:
         """Fetch an attachment from Discord's CDN (the platform's own files: no guard)."""

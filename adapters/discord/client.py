@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import discord
 from discord import app_commands
 
-from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, button_of, buttons_view
+from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, Typing, button_of, buttons_view
 from adapters.discord.events import (
     MAX_ATTACHMENTS,
     attachment_key,
@@ -31,6 +31,21 @@ SourceTitles = Callable[[ChannelRef], Awaitable[list[str]]]
 # (workspace, file id) of an attachment whose message was deleted.
 HandleFileDeleted = Callable[[str, str], Awaitable[object]]
 _CHOICES = 25  # Discord's most autocomplete choices
+# Every permission the bot uses, in one place: the invite asks for these (README: Discord).
+PERMISSIONS = discord.Permissions(
+    view_channel=True,  # see the channels it answers in
+    send_messages=True,  # answers, notices, typing
+    send_messages_in_threads=True,  # answers in threads
+    create_public_threads=True,  # a thread from the question
+    read_message_history=True,  # follow-ups read the thread or reply chain; replies
+    add_reactions=True,  # 👀 on a question
+)
+SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(application_id: int | str) -> str:
+    """The OAuth2 URL that adds the bot to a server with its permissions and /rag."""
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES)
 
 
 @dataclass(frozen=True)
@@ -46,8 +61,10 @@ class ClickChat(DiscordChat):
     """DiscordChat for one click: what only the clicker should see is an ephemeral
     follow-up of the click's interaction."""
 
-    def __init__(self, client: discord.Client, interaction: discord.Interaction) -> None:
-        super().__init__(client)
+    def __init__(
+        self, client: discord.Client, interaction: discord.Interaction, typing: Typing
+    ) -> None:
+        super().__init__(client, typing)
         self._interaction = interaction
 
     async def post_ephemeral(
@@ -86,12 +103,19 @@ class RagbotDiscord(discord.Client):
 
     async def setup_hook(self) -> None:
         """Sync /rag: to the test guild at once, else globally (Discord takes a while)."""
+        if self.application_id is not None:
+            log.info("discord: invite the bot with %s", invite_url(self.application_id))
         if self._config.test_guild:
             guild = discord.Object(int(self._config.test_guild))
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
+
+    async def close(self) -> None:
+        """Stop typing anywhere, then log out and close the gateway."""
+        self.chat.typing.stop_all()
+        await super().close()
 
     async def on_message(self, message: discord.Message) -> None:
         """A message in a channel the bot can read."""
@@ -120,7 +144,7 @@ class RagbotDiscord(discord.Client):
         await interaction.response.defer()
         action, value = decoded
         clicked = click(interaction, action, value, self._config.admin_role)
-        await self._act(clicked, ClickChat(self, interaction))
+        await self._act(clicked, ClickChat(self, interaction, self.chat.typing))
 
     async def _run(self, interaction: discord.Interaction, text: str) -> None:
         """A /rag subcommand: deferred at once, answered ephemerally when done."""

@@ -24,6 +24,21 @@ _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 # Discord allows at most ten attachments per message.
 MAX_ATTACHMENTS = 10
+# The core's thread id of a question answered in place (where the bot may not create
+# threads): the answer replies to the question, and a reply to that answer follows up on it.
+_REPLY_CHAIN = "reply:"
+
+
+def reply_chain(message_id: int | str) -> str:
+    """The conversation of a question answered by a reply to it, in place."""
+    return f"{_REPLY_CHAIN}{message_id}"
+
+
+def chain_question(thread_id: str | None) -> int | None:
+    """The question a reply chain's answer replies to; None for a real thread or none."""
+    if thread_id is None or not thread_id.startswith(_REPLY_CHAIN):
+        return None
+    return int(thread_id.removeprefix(_REPLY_CHAIN))
 
 
 def attachment_key(message_id: int, index: int) -> str:
@@ -109,6 +124,9 @@ def incoming(
     if not addressed and not attachments and not find_links(message.content):
         return None
     channel, thread_id = where(message.channel, message.guild)
+    if thread_id is None and not in_dm and _answer_in_place(replied, bot):
+        # A reply to an answer given in place follows up on it, in place too.
+        thread_id = reply_chain(message.id)
     return IncomingMessage(
         channel=channel,
         author=author_of(message.author, admin_role, in_dm),
@@ -119,6 +137,15 @@ def incoming(
         addressed=addressed,
         permalink=message.jump_url,
         sent_at=message.created_at,
+    )
+
+
+def _answer_in_place(replied: object, bot: discord.ClientUser) -> bool:
+    """Whether a replied-to message is the bot's answer in place (itself a reply)."""
+    return (
+        isinstance(replied, discord.Message)
+        and replied.author.id == bot.id
+        and replied.reference is not None
     )
 
 

@@ -5,7 +5,8 @@
 - the REST API at `/api/v10/...` (channels, messages, reactions, threads, guilds, members,
   application commands, interaction callbacks and webhook followups),
 - the gateway websocket at `/gateway` (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats,
-  then whatever a test dispatches),
+  RECONNECT on a test's request and RESUME of a known session, then whatever a test
+  dispatches),
 - a CDN stand-in at `/attachments/{channel}/{id}/{name}` for seeded and uploaded files.
 
 `install(fake)` points discord.py at it (`Route.BASE` and `DiscordWebSocket.DEFAULT_GATEWAY`)
@@ -786,6 +787,9 @@ class FakeDiscord:
         self.followups: list[Followup] = []
         self.downloads: list[AttachmentDownload] = []
         self.identifies: list[JsonDict] = []
+        # RESUME (op 6) payloads, in the order they came.
+        self.resumes: list[JsonDict] = []
+        self._sessions: set[str] = set()
         self.gateway_received: list[JsonDict] = []
         self.dispatched: list[JsonDict] = []
         self.gateway_connections = 0
@@ -1260,6 +1264,18 @@ class FakeDiscord:
         assert self._client is not None
         return await self._send_event(self._client, event, data)
 
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT: the client closes the socket, connects to the
+        resume_gateway_url again and resumes its session (op 6)."""
+        await self.wait_for_client()
+        assert self._client is not None
+        async with self._send_lock:
+            await self._client.send_str(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
+
+    def expire_sessions(self) -> None:
+        """Forget every gateway session: a RESUME gets op 9 and the client identifies again."""
+        self._sessions.clear()
+
     async def disconnect_client(self, code: int = 4000) -> None:
         """Close the client's gateway socket with a close code (4000: unknown error)."""
         if self._client is not None:
@@ -1448,9 +1464,8 @@ class FakeDiscord:
             await socket.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
         elif op == 2 and isinstance(data, dict):
             await self._identify(socket, data)
-        elif op == 6:
-            await self._send_event(socket, "RESUMED", {"_trace": ["gateway-fake"]})
-            self._client = socket
+        elif op == 6 and isinstance(data, dict):
+            await self._resume(socket, data)
         elif op == 8 and isinstance(data, dict):
             guild = self._guilds.get(str(data.get("guild_id")))
             members = (
@@ -1466,6 +1481,16 @@ class FakeDiscord:
                 chunk["nonce"] = data["nonce"]
             await self._send_event(socket, "GUILD_MEMBERS_CHUNK", chunk)
 
+    async def _resume(self, socket: web.WebSocketResponse, data: JsonDict) -> None:
+        self.resumes.append(data)
+        if data.get("token") != self.token or data.get("session_id") not in self._sessions:
+            # Op 9 INVALID_SESSION, not resumable: the client identifies afresh.
+            await socket.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
+            return
+        # Guess: nothing is replayed (the fake keeps no backlog); a test replays by hand.
+        await self._send_event(socket, "RESUMED", {"_trace": ["gateway-fake"]})
+        self._client = socket
+
     async def _identify(self, socket: web.WebSocketResponse, data: JsonDict) -> None:
         self.identifies.append(data)
         if data.get("token") != self.token:
@@ -1476,6 +1501,7 @@ class FakeDiscord:
             await socket.close(code=4014, message=b"Disallowed intent(s).")
             return
         session_id = secrets.token_hex(16)
+        self._sessions.add(session_id)
         ready = {
             "v": API_VERSION,
             "user": {**self.user(BOT_USER_ID), "verified": True, "mfa_enabled": False},

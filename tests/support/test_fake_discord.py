@@ -435,6 +435,33 @@ async def test_a_privileged_intent_the_portal_does_not_allow_closes_the_gateway(
     assert fake.intents is not None and fake.intents & MESSAGE_CONTENT_INTENT
 
 
+class EagerClient(discord.Client):
+    """A client that identifies again at once (discord.py waits 5 s before a re-IDENTIFY)."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+async def test_a_reconnect_request_resumes_the_session_and_an_expired_one_identifies_again(
+    fake: FakeDiscord,
+) -> None:
+    eager = EagerClient(intents=discord.Intents.default(), guild_ready_timeout=0.2)
+    async with running(eager, fake) as client:
+        await fake.request_reconnect()
+        await fake.wait_until(lambda: bool(fake.resumes), describe="a RESUME")
+        await fake.wait_for_client()
+        assert fake.resumes[0]["session_id"] == client.ws.session_id
+        assert len(fake.identifies) == 1
+
+        fake.expire_sessions()
+        await fake.request_reconnect()
+        await fake.wait_until(lambda: len(fake.identifies) == 2, describe="a second IDENTIFY")
+
+    # The refused RESUME closes its socket; the IDENTIFY comes on a fourth one.
+    assert len(fake.resumes) == 2 and fake.gateway_connections == 4
+    assert [frame["t"] for frame in fake.dispatched].count("RESUMED") == 1
+
+
 def test_message_reference_shape() -> None:
     assert message_reference("1", "2") == {
         "type": 0,

@@ -5,6 +5,7 @@ clicks regenerate, bots are ignored."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from tests.support.fake_discord import (
     FakeDiscord,
     install,
     message_delete,
+    message_reference,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -268,3 +270,146 @@ async def test_forget_autocompletes_the_channels_sources(server: Server) -> None
     assert callback.type == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
     assert callback.data is not None
     assert [choice["name"] for choice in callback.data["choices"]] == ["tower.txt"]
+
+
+async def test_a_follow_up_in_the_thread_sees_the_question_and_answer_before_it(
+    server: Server,
+) -> None:
+    await index_tower(server)
+    fake = server.fake
+    await fake.user_says(f"<@{BOT_USER_ID}> When was the Glimmerstone Tower built?")
+    await server.handled()
+    (thread,) = fake.threads(CHANNEL_ID)
+
+    await fake.user_says("And who built the Glimmerstone Tower?", channel_id=str(thread["id"]))
+    await server.handled()
+
+    prompt = server.harness.model.prompts[-1]
+    assert [turn.role for turn in prompt] == ["system", "user", "assistant", "user"]
+    assert prompt[1].content == "When was the Glimmerstone Tower built?"
+    assert prompt[2].content.startswith("The tower was built in 1887")
+
+
+async def test_a_reply_to_an_answer_given_in_place_follows_up_on_that_exchange_alone(
+    server: Server,
+) -> None:
+    await index_tower(server)
+    fake = server.fake
+    asked = []
+    for question in (
+        "When was the Glimmerstone Tower built?",
+        "Where does the Glimmerstone Tower stand?",
+    ):
+        fake.fail_next("POST /channels/{c}/messages/{m}/threads")
+        asked.append(await fake.user_says(f"<@{BOT_USER_ID}> {question}"))
+        await server.handled()
+    built, stands = (fake.message(str(said["id"])) for said in asked)
+    answers = [m for m in fake.bot_messages(CHANNEL_ID) if m.message_reference is not None]
+    assert [(a.message_reference or {})["message_id"] for a in answers] == [built.id, stands.id]
+    first_prompts = len(server.harness.model.prompts)
+
+    follow_up = await fake.user_says(
+        "And who built the Glimmerstone Tower?",
+        message_reference=message_reference(answers[0].id),
+    )
+    await server.handled()
+
+    assert len(server.harness.model.prompts) == first_prompts + 1
+    prompt = server.harness.model.prompts[-1]
+    assert [turn.role for turn in prompt] == ["system", "user", "assistant", "user"]
+    assert prompt[1].content == "When was the Glimmerstone Tower built?"
+    assert prompt[2].content.startswith("The tower was built in 1887")
+    assert not any("Where does the Glimmerstone Tower stand?" in t.content for t in prompt)
+    reply = fake.bot_messages(CHANNEL_ID)[-1]
+    assert reply.message_reference is not None
+    assert reply.message_reference["message_id"] == follow_up["id"]
+    assert fake.threads(CHANNEL_ID) == []
+
+
+async def test_unreadable_thread_history_is_told_once_and_the_stored_exchange_is_used(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    await index_tower(server)
+    fake = server.fake
+    await fake.user_says(f"<@{BOT_USER_ID}> When was the Glimmerstone Tower built?")
+    await server.handled()
+    (thread,) = fake.threads(CHANNEL_ID)
+    thread_id = str(thread["id"])
+    missing_access = {"message": "Missing Access", "code": 50001}
+
+    with caplog.at_level(logging.WARNING):
+        for follow_up in ("And who built the Glimmerstone Tower?", "Who built it, again?"):
+            fake.fail_next(f"GET /channels/{thread_id}/messages", json_body=missing_access)
+            await fake.user_says(follow_up, channel_id=thread_id)
+            await server.handled()
+
+    said = [message.content for message in fake.bot_messages(thread_id)]
+    assert sum("can't read the message history" in text for text in said) == 1
+    assert "could not read thread" in caplog.text
+    prompt = server.harness.model.prompts[-1]
+    assert prompt[1].content == "When was the Glimmerstone Tower built?"
+    assert prompt[2].content == "The tower was built in 1887 [1]."
+
+
+async def test_an_unreadable_reply_chain_is_told_in_the_language_of_the_follow_up(
+    server: Server,
+) -> None:
+    fake = server.fake
+    fake.fail_next("POST /channels/{c}/messages/{m}/threads")
+    await fake.user_says(f"<@{BOT_USER_ID}> 글리머스톤 타워는 언제 지어졌나요?")
+    await server.handled()
+    (answer,) = [m for m in fake.bot_messages(CHANNEL_ID) if m.message_reference is not None]
+
+    fake.fail_next("GET /channels/{c}/messages/{m}", json_body={"message": "Missing Access"})
+    follow_up = await fake.user_says(
+        "누가 지었나요?", message_reference=message_reference(answer.id)
+    )
+    await server.handled()
+
+    (notice,) = [m for m in fake.bot_messages(CHANNEL_ID) if "Read Message History" in m.content]
+    assert "메시지 기록을 읽을 권한" in notice.content
+    assert (notice.message_reference or {}).get("message_id") == follow_up["id"]
+
+
+async def test_it_types_where_the_answer_is_written_until_the_answer_is_final(
+    server: Server,
+) -> None:
+    await index_tower(server)
+    fake = server.fake
+
+    said = await fake.user_says(f"<@{BOT_USER_ID}> When was the Glimmerstone Tower built?")
+    await server.handled()
+
+    (thread,) = fake.threads(CHANNEL_ID)
+    thread_id = str(thread["id"])
+    order = [f"{call.method} {call.path}" for call in fake.calls]
+    placeholder = order.index(f"POST /channels/{thread_id}/messages")
+    (answer,) = fake.bot_messages(thread_id)
+    final = max(i for i, entry in enumerate(order) if entry.endswith(f"/messages/{answer.id}"))
+    assert order[placeholder + 1] == f"POST /channels/{thread_id}/typing"
+    assert placeholder + 1 < final
+    assert server.client.chat.typing.places == set()
+    assert f"PUT /channels/{CHANNEL_ID}/messages/{said['id']}/reactions/👀/@me" in order
+
+
+async def test_after_a_resume_the_same_message_delivered_again_is_not_answered_again(
+    server: Server,
+) -> None:
+    await index_tower(server)
+    fake = server.fake
+    said = await fake.user_says(f"<@{BOT_USER_ID}> When was the Glimmerstone Tower built?")
+    await server.handled()
+
+    await fake.request_reconnect()
+    await fake.wait_until(lambda: bool(fake.resumes), describe="a RESUME (op 6)")
+    await fake.wait_for_client()
+    await fake.dispatch("MESSAGE_CREATE", said)
+    assert await server.handled() == said["id"]
+
+    assert len(fake.identifies) == 1 and fake.gateway_connections == 2
+    assert fake.resumes[0]["session_id"] == server.client.ws.session_id
+    assert [frame["t"] for frame in fake.dispatched].count("RESUMED") == 1
+    (thread,) = fake.threads(CHANNEL_ID)
+    assert len(fake.bot_messages(str(thread["id"]))) == 1
+    reactions = fake.calls_to("PUT", "/channels/{c}/messages/{m}/reactions/{e}/@me")
+    assert [call.path.split("/")[4] for call in reactions].count(said["id"]) == 1
