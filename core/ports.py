@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from core.catalog import CatalogEntry
@@ -440,4 +441,17 @@ class Transcriber(Protocol):
         """Transcribe the file; `language` None lets the engine detect it. `on_progress` is
         awaited with the fraction of the audio done, in (0, 1]. Raises UserFacingError when
         the file holds no audio that can be read."""
+        ...
+
+
+class PhraseDates(Protocol):
+    """Reads one isolated time phrase ("last week", "3일 전") as a point in time (dateparser).
+
+    A point, not a window: "last week" is seven days before `now`; the core turns it into a
+    calendar window (core/time_windows.py).
+    """
+
+    def point(self, phrase: str, now: datetime, time_zone: str) -> datetime | None:
+        """The timezone-aware moment `phrase` names, relative to `now` (aware) as seen in the
+        IANA `time_zone`, preferring the past; None when the phrase is not understood."""
         ...
