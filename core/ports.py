@@ -519,3 +519,16 @@ class Transcriber(Protocol):
         awaited with the fraction of the audio done, in (0, 1]. Raises UserFacingError when
         the file holds no audio that can be read."""
         ...
+
+
+class PhraseDates(Protocol):
+    """Reads one isolated time phrase ("last week", "3일 전") as a point in time (dateparser).
+
+    A point, not a window: "last week" is seven days before `now`; the core turns it into a
+    calendar window (core/time_windows.py).
+    """
+
+    def point(self, phrase: str, now: datetime, time_zone: str) -> datetime | None:
+        """The timezone-aware moment `phrase` names, relative to `now` (aware) as seen in the
+        IANA `time_zone`, preferring the past; None when the phrase is not understood."""
+        ...
