@@ -62,7 +62,7 @@ T = TypeVar("T")
 
 # Points outside the search index past which exact search gets slow enough to build one
 # (store.index_threshold; bench/index_upkeep_bench.py).
-DEFAULT_INDEX_THRESHOLD = 20_000
+DEFAULT_INDEX_THRESHOLD = 10_000
 # Under the store's directory, where indexes are built; never a collection (a dot name).
 UPKEEP_DIR = ".upkeep"
 # Edge's optimize() holds the GIL from start to end (qdrant-edge-py 0.9.0), so on any thread
@@ -473,14 +473,16 @@ class QdrantEdgeStore:
             shutil.rmtree(build, ignore_errors=True)  # dropped meanwhile
             return False
         # The copy gets the writes made since it was taken before it replaces the live
-        # shard, so whatever a crash leaves in place holds every write.
-        built = EdgeShard.load(str(build), self._load_config(build))
-        try:
-            for operation in journal:
-                built.update(operation)
-            built.flush()
-        finally:
-            built.close()
+        # shard, so whatever a crash leaves in place holds every write. (Edge holds the GIL
+        # in load and close too: opened once more only when there is something to replay.)
+        if journal:
+            built = EdgeShard.load(str(build), self._load_config(build))
+            try:
+                for operation in journal:
+                    built.update(operation)
+                built.flush()
+            finally:
+                built.close()
         path = self._path(collection)
         old = build.with_name(f"{collection}.old")
         shutil.rmtree(old, ignore_errors=True)
