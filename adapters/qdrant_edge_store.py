@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
+import math
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -14,6 +17,7 @@ from qdrant_edge import (
     CountRequest,
     Distance,
     EdgeConfig,
+    EdgeOptimizersConfig,
     EdgeShard,
     EdgeVectorParams,
     FacetRequest,
@@ -56,21 +60,61 @@ log = logging.getLogger("ragbot.qdrant_edge")
 
 T = TypeVar("T")
 
+# Points outside the search index past which exact search gets slow enough to build one
+# (store.index_threshold; bench/index_upkeep_bench.py).
+DEFAULT_INDEX_THRESHOLD = 10_000
+# Under the store's directory, where indexes are built; never a collection (a dot name).
+UPKEEP_DIR = ".upkeep"
+# Edge's optimize() holds the GIL from start to end (qdrant-edge-py 0.9.0), so on any thread
+# of this process it would stop the event loop too: it runs in a child process, at a lower
+# CPU priority, on a copy of the shard.
+_OPTIMIZE_SCRIPT = """
+import os, sys
+from qdrant_edge import EdgeShard
+try:
+    os.nice(10)
+except OSError:
+    pass
+shard = EdgeShard.load(sys.argv[1])
+changed = shard.optimize()
+shard.close()
+print("changed" if changed else "unchanged")
+"""
+
 
 class QdrantEdgeStore:
     """VectorStore on Qdrant Edge shards under `data_dir`, opened lazily and kept open.
 
     Edge calls block, so every one of them runs on a single worker thread: the event loop
-    stays free and shard access is serialised without locks.
+    stays free and shard access is serialised without locks. The search index of a large
+    collection is built in a child process on a copy of its shard (upkeep_index), while
+    the live shard keeps serving; writes made meanwhile are replayed on the copy.
     """
 
-    def __init__(self, data_dir: Path, max_search_threads: int = 1) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        max_search_threads: int = 1,
+        index_threshold: int = DEFAULT_INDEX_THRESHOLD,
+    ) -> None:
+        if index_threshold < 1:
+            raise ValueError("index_threshold must be at least 1")
         self._data_dir = data_dir
         self._max_search_threads = max_search_threads
+        self._index_threshold = index_threshold
         # Touched only on the worker thread.
         self._shards: dict[str, EdgeShard] = {}
+        # Collections whose index is being built: the writes made since their copy.
+        self._journals: dict[str, list[UpdateOperation]] = {}
+        # Points a collection held at its last build in this process.
+        self._built_at: dict[str, int] = {}
         self._worker = EngineWorker("qdrant-edge")
         self._closed = False
+        # Touched only on the event loop.
+        self._building: set[str] = set()
+        self._copying: dict[str, asyncio.Event] = {}
+        self._build_lock = asyncio.Lock()
+        self._builder: asyncio.subprocess.Process | None = None
 
     async def upsert(
         self, collection: str, spaces: Sequence[VectorSpace], points: Sequence[StoredPoint]
@@ -91,9 +135,9 @@ class QdrantEdgeStore:
                 for p in points
             ]
             operation = UpdateOperation.upsert_points(edge_points)
-            self._open_or_create(collection, spaces).update(operation)
+            self._update(collection, self._open_or_create(collection, spaces), operation)
 
-        await self._run(work)
+        await self._write(collection, work)
 
     async def search(
         self,
@@ -192,7 +236,11 @@ class QdrantEdgeStore:
         def work() -> list[str]:
             if not self._data_dir.is_dir():
                 return []
-            return sorted(path.name for path in self._data_dir.iterdir() if _has_shard(path))
+            return sorted(
+                path.name
+                for path in self._data_dir.iterdir()
+                if not path.name.startswith(".") and _has_shard(path)
+            )
 
         return await self._run(work)
 
@@ -236,10 +284,11 @@ class QdrantEdgeStore:
                 return 0
             removed = shard.count(CountRequest(exact=True, filter=source_filter))
             if removed:
-                shard.update(UpdateOperation.delete_points_by_filter(source_filter))
+                operation = UpdateOperation.delete_points_by_filter(source_filter)
+                self._update(collection, shard, operation)
             return removed
 
-        return await self._run(work)
+        return await self._write(collection, work)
 
     async def count(self, collection: str) -> int:
         """Return how many points the collection holds (0 when it does not exist)."""
@@ -260,17 +309,20 @@ class QdrantEdgeStore:
             if shard is None:
                 return False
             del self._shards[collection]
+            # An index being built for it is thrown away when it is done.
+            self._journals.pop(collection, None)
+            self._built_at.pop(collection, None)
             shard.close()
             shutil.rmtree(self._path(collection))
             return True
 
-        return await self._run(work)
+        return await self._write(collection, work)
 
     async def optimize(self, collection: str) -> bool:
-        """Merge segments and build the HNSW index; return False when nothing changed.
+        """Merge segments and build the HNSW index in place; return False when nothing changed.
 
-        Off the hot path: it can take a minute on 100k points, and every other call on this
-        store waits for it meanwhile.
+        Blocking: it can take a minute on 100k points, and Edge holds the GIL throughout,
+        so the whole process (its event loop too) waits. The bot uses upkeep_index instead.
         """
 
         def work() -> bool:
@@ -279,12 +331,33 @@ class QdrantEdgeStore:
 
         return await self._run(work)
 
+    async def upkeep_index(self, collection: str) -> bool:
+        """Build the collection's search index in the background when it is past the size
+        where exact search gets slow and has grown since the last build; True when it built one.
+
+        The points outside the index are counted from the shard (so nothing is stored), and a
+        build starts when they reach index_threshold. Searches and writes of every
+        collection go on meanwhile; one build runs at a time, and a second call for a
+        collection being built returns False at once.
+        """
+        if collection in self._building:
+            return False
+        self._building.add(collection)
+        try:
+            async with self._build_lock:
+                return await self._build_index(collection)
+        finally:
+            self._building.discard(collection)
+
     async def close(self) -> None:
         """Flush and close every open shard, then stop the worker thread."""
         if self._closed:
             return
         # Refuse new work first, so nothing reopens a shard behind the final close.
         self._closed = True
+        builder = self._builder
+        if builder is not None and builder.returncode is None:
+            builder.kill()  # the copy it works on is thrown away
         try:
             await self._worker.run(self._close_all)
         finally:
@@ -295,12 +368,138 @@ class QdrantEdgeStore:
             raise RuntimeError("the vector store is closed")
         return await self._worker.run(work)
 
+    async def _write(self, collection: str, work: Callable[[], T]) -> T:
+        # While a collection's shard is being copied its writes wait (reads go on). No await
+        # lies between the check and the hand-over to the worker, so a write either ran
+        # before the copy's flush or waits for the copy.
+        while (copied := self._copying.get(collection)) is not None:
+            await copied.wait()
+        return await self._run(work)
+
+    async def _build_index(self, collection: str) -> bool:
+        if not await self._run(functools.partial(self._index_due, collection)):
+            return False
+        upkeep = self._data_dir / UPKEEP_DIR
+        build = upkeep / f"{collection}.build"
+        copied = asyncio.Event()
+        self._copying[collection] = copied
+        try:
+            if not await self._run(functools.partial(self._start_journal, collection)):
+                return False
+            # Reads only, off the worker: searches of this shard go on meanwhile.
+            await asyncio.to_thread(_copy_shard, self._path(collection), build)
+            copied.set()
+            del self._copying[collection]
+            changed = await self._optimize_in_child(build)
+            swapped = await self._run(functools.partial(self._swap_in, collection, build))
+        except BaseException as error:
+            await self._abandon_build(collection, build)
+            if self._closed and isinstance(error, Exception):
+                return False  # closing kills the build
+            raise
+        finally:
+            if self._copying.get(collection) is copied:
+                del self._copying[collection]
+            copied.set()
+        await asyncio.to_thread(shutil.rmtree, upkeep / f"{collection}.old", True)
+        log.info("built the search index of %s (%s)", collection, changed)
+        return swapped
+
+    async def _abandon_build(self, collection: str, build: Path) -> None:
+        if not self._closed:
+            await self._worker.run(functools.partial(self._journals.pop, collection, None))
+        await asyncio.to_thread(shutil.rmtree, build, True)
+
+    async def _optimize_in_child(self, path: Path) -> str:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _OPTIMIZE_SCRIPT,
+            str(path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        self._builder = process
+        try:
+            out, err = await process.communicate()
+        except BaseException:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            raise
+        finally:
+            self._builder = None
+        if process.returncode != 0:
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise RuntimeError(f"building the index failed ({process.returncode}): {tail}")
+        return out.decode().strip()
+
     # Everything below runs on the worker thread.
 
     def _path(self, collection: str) -> Path:
-        if not collection or collection in (".", "..") or "/" in collection or "\\" in collection:
+        if not collection or collection.startswith(".") or "/" in collection or "\\" in collection:
             raise ValueError(f"not a collection name: {collection!r}")
         return self._data_dir / collection
+
+    def _update(self, collection: str, shard: EdgeShard, operation: UpdateOperation) -> None:
+        shard.update(operation)
+        journal = self._journals.get(collection)
+        if journal is not None:
+            journal.append(operation)  # replayed on the copy being indexed
+
+    def _index_due(self, collection: str) -> bool:
+        shard = self._open_existing(collection)
+        if shard is None:
+            return False
+        info = shard.info()
+        spaces = max(1, len(self._stored_sizes(self._path(collection))))
+        outside = info.points_count - info.indexed_vectors_count // spaces
+        # A build that indexed less than expected is not retried until the collection grows.
+        grown = info.points_count - self._built_at.get(collection, 0)
+        return outside >= self._index_threshold and grown >= self._index_threshold
+
+    def _start_journal(self, collection: str) -> bool:
+        shard = self._open_existing(collection)
+        if shard is None:
+            return False
+        shard.flush()  # the copy holds every write made so far
+        self._journals[collection] = []
+        return True
+
+    def _swap_in(self, collection: str, build: Path) -> bool:
+        journal = self._journals.pop(collection, None)
+        live = self._shards.get(collection)
+        if journal is None or live is None:
+            shutil.rmtree(build, ignore_errors=True)  # dropped meanwhile
+            return False
+        # The copy gets the writes made since it was taken before it replaces the live
+        # shard, so whatever a crash leaves in place holds every write. (Edge holds the GIL
+        # in load and close too: opened once more only when there is something to replay.)
+        if journal:
+            built = EdgeShard.load(str(build), self._load_config(build))
+            try:
+                for operation in journal:
+                    built.update(operation)
+                built.flush()
+            finally:
+                built.close()
+        path = self._path(collection)
+        old = build.with_name(f"{collection}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        del self._shards[collection]
+        live.close()
+        path.rename(old)
+        build.rename(path)
+        try:
+            shard = EdgeShard.load(str(path), self._load_config(path))
+        except Exception:
+            log.exception("could not open the indexed shard of %s; kept the old one", collection)
+            shutil.rmtree(path, ignore_errors=True)
+            old.rename(path)
+            raise
+        self._shards[collection] = shard
+        self._built_at[collection] = shard.count(CountRequest(exact=True))
+        return True
 
     def _open_existing(self, collection: str) -> EdgeShard | None:
         shard = self._shards.get(collection)
@@ -308,7 +507,12 @@ class QdrantEdgeStore:
             return shard
         path = self._path(collection)
         if not _has_shard(path):
-            return None
+            # A crash in the middle of swapping an indexed copy in leaves the old shard here.
+            old = self._data_dir / UPKEEP_DIR / f"{collection}.old"
+            if not _has_shard(old):
+                return None
+            shutil.rmtree(path, ignore_errors=True)
+            old.rename(path)
         shard = _open_shard(functools.partial(EdgeShard.load, str(path), self._load_config(path)))
         self._shards[collection] = shard
         return shard
@@ -332,22 +536,29 @@ class QdrantEdgeStore:
             name: EdgeVectorParams(size=size, distance=Distance.Cosine)
             for name, size in sizes.items()
         }
+        # Edge indexes a segment whose vectors of one name take more than this many KB: the
+        # smallest vectors of index_threshold points, so a build indexes every name.
+        indexing_kb = math.ceil(self._index_threshold * min(sizes.values()) * 4 / 1024)
         # A shard made before named vectors holds one unnamed vector.
         return EdgeConfig(
             vectors=vectors[""] if set(vectors) == {""} else vectors,
             max_search_threads=self._max_search_threads,
+            optimizers=EdgeOptimizersConfig(indexing_threshold=max(1, indexing_kb)),
         )
 
     def _load_config(self, path: Path) -> EdgeConfig | None:
         # Edge rejects a config without vectors, and a load without config keeps the
         # max_search_threads the shard was created with. Reading the stored vector sizes
         # lets the current setting apply; if that file changes shape, load as stored.
+        sizes = self._stored_sizes(path)
+        return self._config(sizes) if sizes else None
+
+    def _stored_sizes(self, path: Path) -> dict[str, int]:
         try:
             stored = json.loads((path / "edge_config.json").read_text(encoding="utf-8"))
-            sizes = {str(name): int(params["size"]) for name, params in stored["vectors"].items()}
+            return {str(name): int(params["size"]) for name, params in stored["vectors"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None
-        return self._config(sizes) if sizes else None
+            return {}
 
     def _close_all(self) -> None:
         first_error: Exception | None = None
@@ -365,6 +576,13 @@ class QdrantEdgeStore:
 
 def _has_shard(path: Path) -> bool:
     return path.is_dir() and any(path.iterdir())
+
+
+def _copy_shard(source: Path, target: Path) -> None:
+    """Copy a flushed shard directory (its WAL lock stays with the original)."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target)
 
 
 def _source_filter(source_id: str, from_index: int = 0) -> Filter:

@@ -33,6 +33,7 @@ class StoreSettings(Section):
     api_key: SecretStr | None = None
     timeout_seconds: float = Field(default=10.0, gt=0)
     max_search_threads: int = Field(default=1, ge=1, le=64)
+    index_threshold: int = Field(default=10_000, ge=1)
 
 
 class ChannelsSettings(Section):

@@ -242,6 +242,17 @@ class VectorStore(Protocol):
         ...
 
 
+@runtime_checkable
+class IndexUpkeep(Protocol):
+    """A vector store whose search index is built by upkeep (a server indexes by itself)."""
+
+    async def upkeep_index(self, collection: str) -> bool:
+        """Build the collection's search index in the background when it is past the size
+        where exact search gets slow and has grown since the last build; True when it built
+        one."""
+        ...
+
+
 class Embedder(Protocol):
     """Turns text into vectors with one model; passages and queries may be embedded
     differently."""

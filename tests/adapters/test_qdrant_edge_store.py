@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
+import random
 import subprocess
 import sys
 import textwrap
 import threading
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -14,13 +18,15 @@ import pytest
 from qdrant_edge import EdgeShard
 
 import adapters.qdrant_edge_store as edge_module
-from adapters.qdrant_edge_store import QdrantEdgeStore
+from adapters.qdrant_edge_store import UPKEEP_DIR, QdrantEdgeStore
 from core.errors import UserFacingError
-from core.ports import VectorStore
+from core.models import Chunk, LanguageFilter, QueryVectors, Source, StoredPoint, VectorSpace
+from core.ports import IndexUpkeep, VectorStore
 from tests.adapters.vector_store_contract import (
     DOCS,
     MANUAL,
     MISSING,
+    OTHER,
     SPACES,
     VectorStoreContract,
     axis,
@@ -233,3 +239,206 @@ async def test_edge_calls_run_on_one_worker_thread_not_the_event_loop(
     assert len(recorder.threads) >= 10
     assert loop_thread not in recorder.threads
     assert len(set(recorder.threads)) == 1
+
+
+# Index upkeep: small collections with the threshold forced low. Two spaces of the bot's
+# kind (an e5-like and a USE-like one), chunks clustered around topics as real embeddings
+# are, half of them Korean.
+UPKEEP_SPACES = (VectorSpace("e5", 24), VectorSpace("use", 32))
+THRESHOLD = 300
+
+
+def _topic_points(count: int, first: int = 0, seed: int = 5) -> list[StoredPoint]:
+    # The same topics in every call; each call's points their own.
+    rng = random.Random(5)
+    topics = {
+        space.name: [_unit([rng.gauss(0, 1) for _ in range(space.dimension)]) for _ in range(12)]
+        for space in UPKEEP_SPACES
+    }
+    rng = random.Random(seed * 100_003 + first)
+    points = []
+    for i in range(first, first + count):
+        topic = rng.randrange(12)
+        vectors = {
+            name: _unit([x + rng.gauss(0, 0.35) for x in centres[topic]])
+            for name, centres in topics.items()
+        }
+        source = Source(source_id=f"src-{i // 20}", title=f"Notes {i // 20}")
+        chunk = Chunk(
+            text=f"passage {i}", source=source, index=i % 20, language="ko" if i % 2 else "en"
+        )
+        points.append(StoredPoint(str(uuid.uuid5(uuid.NAMESPACE_URL, str(i))), vectors, chunk))
+    return points
+
+
+def _unit(values: list[float]) -> tuple[float, ...]:
+    norm = math.sqrt(sum(x * x for x in values))
+    return tuple(x / norm for x in values)
+
+
+def _queries() -> list[QueryVectors]:
+    weights = {"e5": 1.0, "use": 0.6}
+    return [QueryVectors(dict(p.vectors), weights) for p in _topic_points(8, seed=11)]
+
+
+async def _results(store: QdrantEdgeStore, collection: str) -> list[list[tuple[str, int]]]:
+    """Every query's passages, unfiltered and per language as the bot asks."""
+    found = []
+    for query in _queries():
+        for language in (None, LanguageFilter("ko"), LanguageFilter("ko", other=True)):
+            passages = await store.search(collection, query, 5, language)
+            found.append([(p.chunk.source.source_id, p.chunk.index) for p in passages])
+    return found
+
+
+def _indexed_vectors(path: Path) -> int:
+    shard = EdgeShard.load(str(path))
+    try:
+        return shard.info().indexed_vectors_count
+    finally:
+        shard.close()
+
+
+async def test_upkeep_builds_the_index_once_and_again_only_after_growth(tmp_path: Path) -> None:
+    store = QdrantEdgeStore(tmp_path, index_threshold=THRESHOLD)
+    upkeep: IndexUpkeep = store  # the port, checked by mypy
+    try:
+        await store.upsert(DOCS, UPKEEP_SPACES, _topic_points(200))
+        assert await upkeep.upkeep_index(DOCS) is False  # below the threshold
+        assert await upkeep.upkeep_index(MISSING) is False
+
+        await store.upsert(DOCS, UPKEEP_SPACES, _topic_points(200, first=200))
+        exact = await _results(store, DOCS)
+        assert await upkeep.upkeep_index(DOCS) is True
+        assert await store.count(DOCS) == 400
+        assert await _results(store, DOCS) == exact
+        assert await upkeep.upkeep_index(DOCS) is False  # nothing new
+
+        await store.upsert(DOCS, UPKEEP_SPACES, _topic_points(100, first=400))
+        assert await upkeep.upkeep_index(DOCS) is False  # grown, not by the threshold
+        await store.upsert(DOCS, UPKEEP_SPACES, _topic_points(250, first=500))
+        exact = await _results(store, DOCS)
+        assert await upkeep.upkeep_index(DOCS) is True
+        assert await _results(store, DOCS) == exact
+        assert await store.collections() == [DOCS]
+    finally:
+        await store.close()
+
+    assert _indexed_vectors(tmp_path / DOCS) == 2 * 750
+    assert not list((tmp_path / UPKEEP_DIR).iterdir())
+    # What is indexed is read from the shard, so a restarted store does not build again.
+    reopened = QdrantEdgeStore(tmp_path, index_threshold=THRESHOLD)
+    try:
+        assert await reopened.upkeep_index(DOCS) is False
+        assert await reopened.count(DOCS) == 750
+    finally:
+        await reopened.close()
+
+
+async def test_other_collections_and_the_one_being_indexed_are_served_during_a_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = asyncio.Event()
+    release = asyncio.Event()
+    real = QdrantEdgeStore._optimize_in_child
+
+    async def gated(self: QdrantEdgeStore, path: Path) -> str:
+        started.set()
+        await release.wait()
+        return await real(self, path)
+
+    monkeypatch.setattr(QdrantEdgeStore, "_optimize_in_child", gated)
+    store = QdrantEdgeStore(tmp_path, index_threshold=THRESHOLD)
+    try:
+        await store.upsert(DOCS, UPKEEP_SPACES, _topic_points(400))
+        await store.upsert(OTHER, UPKEEP_SPACES, _topic_points(50, seed=8))
+        query = _queries()[0]
+        building = asyncio.create_task(store.upkeep_index(DOCS))
+        await started.wait()
+
+        # The build is in progress: both collections answer, and a write goes through.
+        assert len(await store.search(OTHER, query, 5)) == 5
+        assert len(await store.search(DOCS, query, 5)) == 5
+        late = _topic_points(10, first=1000)
+        await store.upsert(DOCS, UPKEEP_SPACES, late)
+        await store.delete_source(DOCS, "src-0")
+        assert await store.collections() == sorted([DOCS, OTHER])
+        assert await store.upkeep_index(DOCS) is False  # already being built
+        assert not building.done()
+
+        release.set()
+        assert await building is True
+        # The writes made during the build are in the indexed shard.
+        assert await store.count(DOCS) == 400 - 20 + 10
+        [hit] = await store.search(DOCS, QueryVectors(dict(late[3].vectors), {"e5": 1.0}), 1)
+        assert hit.chunk.text == "passage 1003"
+    finally:
+        await store.close()
+
+
+async def test_the_index_is_built_outside_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Edge's optimize() holds the GIL throughout: in this process it would stop the loop.
+    calls: list[str] = []
+    real = EdgeShard.optimize
+
+    def recorded(shard: EdgeShard) -> bool:
+        calls.append("optimize")
+        return real(shard)
+
+    store = QdrantEdgeStore(tmp_path, index_threshold=THRESHOLD)
+    try:
+        await store.upsert(DOCS, UPKEEP_SPACES, _topic_points(300))
+        with monkeypatch.context() as patch:
+            patch.setattr(EdgeShard, "optimize", recorded, raising=False)
+            assert await store.upkeep_index(DOCS) is True
+        assert calls == []
+    finally:
+        await store.close()
+    assert _indexed_vectors(tmp_path / DOCS) == 2 * 300
+
+
+async def test_a_collection_dropped_during_a_build_stays_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = asyncio.Event()
+    release = asyncio.Event()
+    real = QdrantEdgeStore._optimize_in_child
+
+    async def gated(self: QdrantEdgeStore, path: Path) -> str:
+        started.set()
+        await release.wait()
+        return await real(self, path)
+
+    monkeypatch.setattr(QdrantEdgeStore, "_optimize_in_child", gated)
+    store = QdrantEdgeStore(tmp_path, index_threshold=THRESHOLD)
+    try:
+        await store.upsert(DOCS, UPKEEP_SPACES, _topic_points(300))
+        building = asyncio.create_task(store.upkeep_index(DOCS))
+        await started.wait()
+        assert await store.drop(DOCS) is True
+        release.set()
+        assert await building is False
+        assert await store.collections() == []
+        assert not (tmp_path / DOCS).exists()
+    finally:
+        await store.close()
+
+
+async def test_a_crash_while_swapping_the_indexed_copy_in_keeps_the_shard(
+    tmp_path: Path,
+) -> None:
+    first = QdrantEdgeStore(tmp_path)
+    await first.upsert(DOCS, SPACES, [point(axis(0), manual_chunk(0))])
+    await first.close()
+    # Killed between moving the live shard aside and moving the copy in.
+    (tmp_path / UPKEEP_DIR).mkdir()
+    (tmp_path / DOCS).rename(tmp_path / UPKEEP_DIR / f"{DOCS}.old")
+
+    second = QdrantEdgeStore(tmp_path)
+    try:
+        assert await second.count(DOCS) == 1
+        assert await second.collections() == [DOCS]
+    finally:
+        await second.close()
