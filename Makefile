@@ -116,6 +116,7 @@ bench: $(TEST_STAMP) $(WHISPER_STAMP)
 	LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) bench/llm_bench.py
 	$(PY) bench/concurrency_bench.py
 	$(PY) bench/transcribe_bench.py
+	$(PY) bench/media_bench.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:

@@ -9,7 +9,7 @@ Each backend runs in a process of its own: in one process the OpenMP thread pool
 two engines compete for the cores and slow whichever runs second.
 
     python bench/transcribe_bench.py [--models tiny.en base] [--threads 2] [--repeats 3]
-                                     [--beam-size 5]
+                                     [--beam-size 5] [--models-dir models/whisper]
 
 Needs `make whisper-models` and espeak-ng (apt).
 """
@@ -26,18 +26,21 @@ import subprocess
 import sys
 import tempfile
 import time
-import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Run as a script, Python puts bench/ on sys.path, not the repo root that holds adapters/.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.transcribe.faster_whisper_backend import FasterWhisperTranscriber
-from adapters.transcribe.openai_whisper_backend import OpenAIWhisperTranscriber
 from core.models import Cue, Transcript
 from core.ports import Transcriber
+from tests.support.media import speak
+
+if TYPE_CHECKING:
+    from adapters.transcribe.faster_whisper_backend import FasterWhisperTranscriber
+    from adapters.transcribe.openai_whisper_backend import OpenAIWhisperTranscriber
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models" / "whisper"
 # No numbers and no words spelled differently in British and American English: the score
@@ -52,7 +55,6 @@ PASSAGE = (
 )
 WARM_UP_TEXT = "A short sentence to wake the engine up."
 ENGINES = ("faster-whisper", "openai-whisper")
-Backend = FasterWhisperTranscriber | OpenAIWhisperTranscriber
 
 
 def words(text: str) -> list[str]:
@@ -77,13 +79,6 @@ def word_error_rate(reference: Sequence[str], hypothesis: Sequence[str]) -> floa
             )
         previous = current
     return previous[-1] / len(reference)
-
-
-def speak(text: str, path: Path) -> float:
-    """Write `text` spoken by espeak-ng to `path`; return its duration in seconds."""
-    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(path), text], check=True)
-    with wave.open(str(path), "rb") as audio:
-        return audio.getnframes() / audio.getframerate()
 
 
 @dataclass
@@ -116,18 +111,31 @@ async def measure(
     return Run(backend.name, load, seconds, transcript)
 
 
-def _backend(engine: str, model: str, threads: int, beam_size: int) -> Backend:
+def _backend(
+    engine: str, model: str, threads: int, beam_size: int, models: Path
+) -> FasterWhisperTranscriber | OpenAIWhisperTranscriber:
+    # Imported here: each module pulls in its engine (torch for openai-whisper), which a
+    # script importing this one's helpers need not load.
+    from adapters.transcribe.faster_whisper_backend import FasterWhisperTranscriber
+    from adapters.transcribe.openai_whisper_backend import OpenAIWhisperTranscriber
+
     if engine == "faster-whisper":
         return FasterWhisperTranscriber(
-            MODELS_DIR / "ct2" / model, threads=threads, beam_size=beam_size
+            models / "ct2" / model, threads=threads, beam_size=beam_size
         )
     return OpenAIWhisperTranscriber(
-        MODELS_DIR / "openai" / f"{model}.pt", threads=threads, beam_size=beam_size
+        models / "openai" / f"{model}.pt", threads=threads, beam_size=beam_size
     )
 
 
 async def _measure_here(arguments: argparse.Namespace) -> None:
-    backend = _backend(arguments.one, arguments.model, arguments.threads, arguments.beam_size)
+    backend = _backend(
+        arguments.one,
+        arguments.model,
+        arguments.threads,
+        arguments.beam_size,
+        Path(arguments.models_dir),
+    )
     started = time.perf_counter()
     await backend.warm_up()
     load = time.perf_counter() - started
@@ -148,15 +156,20 @@ async def _measure_here(arguments: argparse.Namespace) -> None:
     )
 
 
-def _measure_apart(
+def measure_apart(
     engine: str, model: str, clip: Path, warm_up: Path, arguments: argparse.Namespace
 ) -> Run:
-    # Each backend in a fresh process: in one process the OpenMP thread pools of
-    # CTranslate2 and PyTorch compete for the cores and slow whichever runs second.
+    """Load `engine` with `model` in a process of its own and time it on `clip`.
+
+    `arguments` holds threads, repeats, beam_size and models_dir (as main's parser makes
+    them). In one process the OpenMP thread pools of CTranslate2 and PyTorch compete for
+    the cores and slow whichever runs second.
+    """
     command = [sys.executable, __file__, "--one", engine, "--model", model]
     command += ["--clip", str(clip), "--warm-up", str(warm_up)]
     command += ["--threads", str(arguments.threads), "--repeats", str(arguments.repeats)]
     command += ["--beam-size", str(arguments.beam_size)]
+    command += ["--models-dir", str(arguments.models_dir)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     result = json.loads(output.strip().splitlines()[-1])
     cue = Cue(0.0, 0.0, result["text"])
@@ -171,6 +184,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     # One backend, one model, in this process (what main runs for each pair).
     parser.add_argument("--one", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -194,7 +208,7 @@ def main() -> None:
         )
         print(f"{'backend':<26} {'load s':>7} {'run s':>7} {'RTF':>6} {'WER':>6} {'lang':>5}")
         for model in arguments.models:
-            runs = [_measure_apart(engine, model, clip, warm_up, arguments) for engine in ENGINES]
+            runs = [measure_apart(engine, model, clip, warm_up, arguments) for engine in ENGINES]
             for run in runs:
                 median = statistics.median(run.seconds)
                 wer = word_error_rate(reference, words(run.text))
@@ -203,10 +217,17 @@ def main() -> None:
                     f"{median / duration:6.3f} {wer:6.1%} {run.transcript.language:>5}",
                     flush=True,
                 )
-            _compare(runs)
+            compare(runs)
 
 
-def _compare(runs: list[Run]) -> None:
+def agreement(runs: Sequence[Run]) -> float:
+    """How many words two runs share: 1 - the word error rate of one against the other."""
+    first, second = runs
+    return 1.0 - word_error_rate(words(first.text), words(second.text))
+
+
+def compare(runs: list[Run]) -> None:
+    """Print which of two runs is faster, by how much, and whether their words agree."""
     fast, slow = sorted(runs, key=lambda run: statistics.median(run.seconds))
     ratio = statistics.median(slow.seconds) / statistics.median(fast.seconds)
     between = word_error_rate(words(fast.text), words(slow.text))

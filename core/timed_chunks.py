@@ -44,13 +44,15 @@ def timed_chunks(
     (its title as `heading`), with start, end and every caption's start (`cue_starts`).
 
     Captions are never split: a chunk ends between two, at the last sentence end in it
-    when that keeps at least half the target, else where the target is reached.
+    when that keeps at least half the target, else where the target is reached. A caption
+    belongs to the chapter it starts in; one still shown when the next chapter starts
+    makes its chunk end there, not after.
     """
     kept = sorted((cue for cue in cues if cue.text.strip()), key=lambda cue: cue.start)
     chunks: list[Chunk] = []
-    for title, group in _by_chapter(kept, sorted(chapters or (), key=lambda c: c.start)):
+    for title, limit, group in _by_chapter(kept, sorted(chapters or (), key=lambda c: c.start)):
         for piece in _pieces(group, target_tokens, count_tokens):
-            chunks.append(_chunk(piece, source, len(chunks), title, language))
+            chunks.append(_chunk(piece, source, len(chunks), title, language, limit))
     return chunks
 
 
@@ -67,10 +69,21 @@ def _chapter_of(cue: Cue, chapters: Sequence[Chapter]) -> int | None:
     return number
 
 
+def _chapter_end(chapters: Sequence[Chapter], number: int | None) -> float | None:
+    """Where chapter `number` ends: at its end or the next chapter's start, whichever comes
+    first (chapter lists can overlap by a second); None when open, and outside chapters."""
+    if number is None:
+        return None
+    ends = [chapters[number].end, *(c.start for c in chapters[number + 1 : number + 2])]
+    known = [end for end in ends if end is not None]
+    return min(known) if known else None
+
+
 def _by_chapter(
     cues: Sequence[Cue], chapters: Sequence[Chapter]
-) -> list[tuple[str | None, list[Cue]]]:
-    """Runs of consecutive captions in one chapter, with its title (None outside chapters)."""
+) -> list[tuple[str | None, float | None, list[Cue]]]:
+    """Runs of consecutive captions in one chapter, with its title (None outside chapters)
+    and where it ends."""
     groups: list[tuple[int | None, list[Cue]]] = []
     for cue in cues:
         number = _chapter_of(cue, chapters)
@@ -78,7 +91,10 @@ def _by_chapter(
             groups[-1][1].append(cue)
         else:
             groups.append((number, [cue]))
-    return [(None if n is None else chapters[n].title, group) for n, group in groups]
+    return [
+        (None if n is None else chapters[n].title, _chapter_end(chapters, n), group)
+        for n, group in groups
+    ]
 
 
 def _pieces(cues: Sequence[Cue], target: int, count_tokens: TokenCounter) -> list[list[Cue]]:
@@ -109,7 +125,12 @@ def _cut(current: Sequence[tuple[Cue, int]], target: int) -> int:
 
 
 def _chunk(
-    cues: Sequence[Cue], source: Source, index: int, title: str | None, language: str | None
+    cues: Sequence[Cue],
+    source: Source,
+    index: int,
+    title: str | None,
+    language: str | None,
+    limit: float | None = None,
 ) -> Chunk:
     parts: list[str] = []
     starts: list[tuple[int, float]] = []
@@ -124,11 +145,16 @@ def _chunk(
         source=source,
         index=index,
         start_seconds=cues[0].start,
-        end_seconds=max(cue.end for cue in cues),
+        end_seconds=_ended(max(cue.end for cue in cues), cues[0].start, limit),
         language=language,
         heading=title,
         cue_starts=tuple(starts),
     )
+
+
+def _ended(end: float, start: float, limit: float | None) -> float:
+    """A chunk's end, cut at its chapter's end (never before the chunk's start)."""
+    return end if limit is None else max(start, min(end, limit))
 
 
 def _stems(terms: set[str]) -> set[str]:

@@ -94,7 +94,7 @@ def media_info(info: dict[str, Any], shared_url: str) -> MediaInfo:
     video_id = youtube_video_id(shared_url)
     url = canonical_video_url(video_id) if video_id else str(info.get("webpage_url") or shared_url)
     chapters = tuple(
-        Chapter(str(item.get("title") or ""), float(item["start_time"]), item.get("end_time"))
+        Chapter(str(item.get("title") or "").strip(), float(item["start_time"]), _end(item))
         for item in info.get("chapters") or ()
         if item.get("start_time") is not None
     )
@@ -108,6 +108,11 @@ def media_info(info: dict[str, Any], shared_url: str) -> MediaInfo:
         chapters=chapters,
         extractor=str(info.get("extractor_key") or ""),
     )
+
+
+def _end(chapter: dict[str, Any]) -> float | None:
+    end = chapter.get("end_time")
+    return float(end) if isinstance(end, int | float) else None
 
 
 def refusal(info: dict[str, Any], url: str, limits: MediaLimits) -> UserFacingError | None:

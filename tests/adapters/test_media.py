@@ -4,15 +4,12 @@ failure a person meets gets its own plain reason."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
 from adapters.links import WebPageFetcher
 from adapters.links.media import MediaLimits, YtDlpMedia, media_failure, pick_captions, refusal
@@ -20,6 +17,7 @@ from adapters.transcribe.faster_whisper_backend import FasterWhisperTranscriber
 from core.errors import UserFacingError
 from tests.core.conftest import build_harness
 from tests.fakes import ScriptedModel
+from tests.support.media import PLACEHOLDER_MP4, media_page, missing_tools, mux, serve, speak
 
 CAPTIONS = """WEBVTT
 
@@ -29,11 +27,8 @@ The Glimmerstone Tower was built in 1887.
 00:00:04.000 --> 00:00:08.000
 Visitors may climb it on Thursdays only.
 """
-VIDEO_PAGE = """<!doctype html><html><head><title>Tower talk</title></head><body>
-<video controls src="talk.mp4"><track kind="captions" src="talk.vtt" srclang="en"></video>
-</body></html>"""
-SILENT_PAGE = """<!doctype html><html><head><title>Tower talk, no captions</title></head>
-<body><video controls src="talk.mp4"></video></body></html>"""
+VIDEO_PAGE = media_page("Tower talk", "talk.mp4", "talk.vtt")
+SILENT_PAGE = media_page("Tower talk, no captions", "talk.mp4")
 PLAIN_PAGE = "<!doctype html><html><head><title>Notes</title></head><body><p>Hi.</p></body></html>"
 
 
@@ -44,23 +39,10 @@ async def site() -> AsyncIterator[str]:
         "/silent.html": (SILENT_PAGE.encode(), "text/html"),
         "/notes.html": (PLAIN_PAGE.encode(), "text/html"),
         "/talk.vtt": (CAPTIONS.encode(), "text/vtt"),
-        "/talk.mp4": (b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1024, "video/mp4"),
+        "/talk.mp4": (PLACEHOLDER_MP4, "video/mp4"),
     }
-
-    async def serve(request: web.Request) -> web.Response:
-        body, kind = files[request.path]
-        return web.Response(body=body, content_type=kind)
-
-    app = web.Application()
-    for path in files:
-        app.router.add_get(path, serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serve(files) as base:
+        yield base
 
 
 LOOPBACK = MediaLimits(allow_private=True)
@@ -212,46 +194,19 @@ SPOKEN = (
 @pytest_asyncio.fixture(loop_scope="session")
 async def spoken_site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """A page holding a video with speech and no captions (espeak-ng, ffmpeg)."""
-    espeak, ffmpeg = shutil.which("espeak-ng"), shutil.which("ffmpeg")
-    if espeak is None or ffmpeg is None:
+    if missing_tools("espeak-ng", "ffmpeg"):
         pytest.skip("espeak-ng and ffmpeg are needed (make test installs them)")
     folder = tmp_path_factory.mktemp("spoken")
-    subprocess.run([espeak, "-v", "en-us", "-w", str(folder / "talk.wav"), SPOKEN], check=True)
-    subprocess.run(
-        [
-            ffmpeg,
-            "-loglevel",
-            "error",
-            "-y",
-            "-i",
-            str(folder / "talk.wav"),
-            str(folder / "talk.m4a"),
-        ],
-        check=True,
-    )
+    speak(SPOKEN, folder / "talk.wav")
     files = {
         "/talk.html": (
-            b"<html><head><title>Spoken tower talk</title></head><body>"
-            b'<audio controls src="talk.m4a"></audio></body></html>',
+            media_page("Spoken tower talk", "talk.m4a", tag="audio").encode(),
             "text/html",
         ),
-        "/talk.m4a": ((folder / "talk.m4a").read_bytes(), "audio/mp4"),
+        "/talk.m4a": (mux(folder / "talk.wav", folder / "talk.m4a").read_bytes(), "audio/mp4"),
     }
-
-    async def serve(request: web.Request) -> web.Response:
-        body, kind = files[request.path]
-        return web.Response(body=body, content_type=kind)
-
-    app = web.Application()
-    for path in files:
-        app.router.add_get(path, serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serve(files) as base:
+        yield base
 
 
 async def test_a_recording_without_captions_is_transcribed_and_cited_at_its_second(
@@ -295,11 +250,10 @@ async def test_a_video_shared_again_is_not_indexed_twice(site: str, tmp_path: Pa
 async def test_an_audio_file_shared_in_the_channel_is_transcribed_with_its_progress_shown(
     tmp_path: Path,
 ) -> None:
-    espeak = shutil.which("espeak-ng")
-    if espeak is None:
+    if missing_tools("espeak-ng"):
         pytest.skip("espeak-ng is needed (make test installs it)")
     clip = tmp_path / "standup.wav"
-    subprocess.run([espeak, "-v", "en-us", "-w", str(clip), SPOKEN], check=True)
+    speak(SPOKEN, clip)
     transcriber = FasterWhisperTranscriber(TINY_EN, threads=2)
     harness = build_harness(
         tmp_path, model=ScriptedModel("Thursdays [1]."), transcriber=transcriber
