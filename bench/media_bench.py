@@ -34,7 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,9 +157,11 @@ class TimedMedia(YtDlpMedia):
         self.stages["captions parse"] = finished - self.captions_arrived
         return cues
 
-    def _download_audio(self, url: str, folder: Path) -> Path:
+    def _download_audio(
+        self, url: str, folder: Path, hook: Callable[[dict[str, Any]], None] | None
+    ) -> Path:
         self.download_started = time.perf_counter()
-        path = super()._download_audio(url, folder)
+        path = super()._download_audio(url, folder, hook)
         self.stages["audio download"] = time.perf_counter() - self.download_started
         return path
 

@@ -30,6 +30,7 @@ from core.names import ChannelNames
 from core.ports import DocumentReader, Embedder, LanguageModel, Transcriber, VectorStore
 from core.rate_limit import RateLimits
 from core.scheduling import BACKGROUND, GenerationQueue, QueuedModel
+from core.upkeep import index_upkeep
 
 log = logging.getLogger("ragbot.bootstrap")
 
@@ -112,7 +113,9 @@ def build_store(settings: Settings) -> VectorStore:
     from adapters.qdrant_edge_store import QdrantEdgeStore
 
     return QdrantEdgeStore(
-        settings.data_dir / "qdrant", max_search_threads=settings.store.max_search_threads
+        settings.data_dir / "qdrant",
+        max_search_threads=settings.store.max_search_threads,
+        index_threshold=settings.store.index_threshold,
     )
 
 
@@ -274,6 +277,11 @@ def bootstrap(
         # SQLite beside the embedded store: one process owns the data directory.
         exclusive=state.url.startswith("sqlite"),
         lease_seconds=settings.jobs.claim_lease_seconds,
+        periodic=[
+            job
+            for job in [index_upkeep(store, settings.store.index_upkeep_minutes * 60)]
+            if job is not None
+        ],
     )
     bot = Bot(
         answering=answering,

@@ -34,6 +34,7 @@ class StoreSettings(Section):
     timeout_seconds: float = Field(default=10.0, gt=0)
     max_search_threads: int = Field(default=1, ge=1, le=64)
     index_threshold: int = Field(default=10_000, ge=1)
+    index_upkeep_minutes: float = Field(default=10.0, gt=0)
 
 
 class ChannelsSettings(Section):

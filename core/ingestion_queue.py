@@ -10,13 +10,14 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from core.catalog import CatalogEntry
 from core.jobs import IngestionJob, decode_job, encode_job, job_key, parse_job_key
 from core.models import ChannelRef
 from core.ports import BackgroundJobs, ChatClient, SourceClaims
+from core.upkeep import PeriodicJob
 
 log = logging.getLogger("ragbot.jobs")
 
@@ -53,6 +54,7 @@ class IngestionQueue:
         exclusive: bool = True,
         lease_seconds: float = 120.0,
         worker: str | None = None,
+        periodic: Sequence[PeriodicJob] = (),
     ) -> None:
         self._claims = claims
         self._jobs = jobs
@@ -68,9 +70,12 @@ class IngestionQueue:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._moved = asyncio.Condition()
         self._started = False
+        self._periodic = list(periodic)
         jobs.on(INGEST, self._run)
         jobs.on(RENEW, self._renew)
         jobs.on(SWEEP, self._sweep)
+        for job in self._periodic:
+            jobs.on(job.kind, job.work)
 
     @property
     def worker(self) -> str:
@@ -95,6 +100,8 @@ class IngestionQueue:
             await self._jobs.start()
             await self._jobs.every(RENEW, self._lease.total_seconds() / 3)
             await self._jobs.every(SWEEP, self._lease.total_seconds())
+            for job in self._periodic:
+                await self._jobs.every(job.kind, job.seconds)
         return await self._resume(self._stale_before(), platform)
 
     async def enqueue(self, job: IngestionJob, entry: CatalogEntry) -> asyncio.Future[bool]:

@@ -139,6 +139,30 @@ def refusal(info: dict[str, Any], url: str, limits: MediaLimits) -> UserFacingEr
     return None
 
 
+class GuardedYoutubeDL(yt_dlp.YoutubeDL):  # type: ignore[misc]
+    """yt-dlp whose every request (pages, APIs, captions, media and their fragments) goes
+    through the address guard: the URL before it is sent, and where its redirects ended
+    before a byte of the body is read."""
+
+    def __init__(self, params: dict[str, Any], limits: MediaLimits) -> None:
+        super().__init__(params)
+        self._allow_private = limits.allow_private
+
+    def urlopen(self, req: Any) -> Any:
+        """Send `req` when its address is allowed."""
+        url = req if isinstance(req, str) else getattr(req, "url", None) or req.get_full_url()
+        check_url(str(url), self._allow_private)
+        response = super().urlopen(req)
+        final = getattr(response, "url", None)
+        if final and final != url:
+            try:
+                check_url(str(final), self._allow_private)
+            except UserFacingError:
+                response.close()
+                raise
+        return response
+
+
 class YtDlpMedia:
     """MediaFetcher over yt-dlp; caption files come through the address guard."""
 
@@ -189,7 +213,7 @@ class YtDlpMedia:
 
     def _probe(self, url: str) -> dict[str, Any] | None:
         try:
-            with yt_dlp.YoutubeDL(self._options(skip_download=True)) as ydl:
+            with GuardedYoutubeDL(self._options(skip_download=True), self._limits) as ydl:
                 info = ydl.extract_info(url, download=False)
                 return dict(ydl.sanitize_info(info)) if info else None
         except UnsupportedError:
@@ -215,7 +239,7 @@ class YtDlpMedia:
             progress_hooks=[hook] if hook else [],
         )
         try:
-            with yt_dlp.YoutubeDL(options) as ydl:
+            with GuardedYoutubeDL(options, self._limits) as ydl:
                 ydl.extract_info(url, download=True)
         except DownloadError as error:
             raise media_failure(error, url) from error

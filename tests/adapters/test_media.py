@@ -12,7 +12,14 @@ import pytest
 import pytest_asyncio
 
 from adapters.links import WebPageFetcher
-from adapters.links.media import MediaLimits, YtDlpMedia, media_failure, pick_captions, refusal
+from adapters.links.media import (
+    GuardedYoutubeDL,
+    MediaLimits,
+    YtDlpMedia,
+    media_failure,
+    pick_captions,
+    refusal,
+)
 from adapters.transcribe.faster_whisper_backend import FasterWhisperTranscriber
 from core.errors import UserFacingError
 from tests.core.conftest import build_harness
@@ -81,6 +88,20 @@ async def test_a_private_address_is_refused_before_yt_dlp_runs(site: str, tmp_pa
         await YtDlpMedia(MediaLimits()).fetch(f"{site}/video.html", str(tmp_path), False)
 
     assert refused.value.key == "link_private_address"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.1/talk.vtt", "http://169.254.169.254/latest", "file:///etc/passwd"]
+)
+def test_every_request_yt_dlp_makes_itself_goes_through_the_address_guard(url: str) -> None:
+    # A page may name its media or captions anywhere: yt-dlp's own requests are checked too.
+    with (
+        GuardedYoutubeDL({"quiet": True}, MediaLimits()) as ydl,
+        pytest.raises(UserFacingError) as refused,
+    ):
+        ydl.urlopen(url)
+
+    assert refused.value.key in {"link_private_address", "link_scheme"}
 
 
 def vtt(lang: str) -> list[dict[str, str]]:
