@@ -6,8 +6,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from adapters.background_jobs import ApschedulerJobs
+from adapters.dateparser_dates import DateparserDates
 from adapters.documents import LlamaIndexDocumentReader
 from adapters.links import MediaLimits, WebPageFetcher, YtDlpMedia
 from adapters.llm_llama_cpp import LlamaCppConfig, LlamaCppModel
@@ -24,11 +26,13 @@ from core.errors import UserFacingError
 from core.ingestion import IngestionService, IngestionSettings
 from core.ingestion_queue import IngestionQueue
 from core.library import ChannelLibrary
+from core.memory import ChannelMemory, MemorySettings
 from core.migration import CollectionMigrator
 from core.models import Sampling
 from core.names import ChannelNames
 from core.ports import DocumentReader, Embedder, LanguageModel, Transcriber, VectorStore
 from core.rate_limit import RateLimits
+from core.retention import MemoryRetention
 from core.scheduling import BACKGROUND, GenerationQueue, QueuedModel
 from core.upkeep import index_upkeep
 
@@ -271,6 +275,25 @@ def bootstrap(
         ),
     )
     state = build_state(settings)
+    memory_config = settings.memory
+    memory = ChannelMemory(
+        store,
+        embeddings,
+        MemorySettings(
+            enabled=memory_config.enabled,
+            min_score=memory_config.min_score,
+            top_k=memory_config.top_k,
+            listed=memory_config.listed,
+        ),
+    )
+    retention = MemoryRetention(
+        store,
+        embeddings,
+        QueuedModel(model, queue, BACKGROUND),
+        memory_config.retention,
+        timedelta(days=memory_config.retention_days),
+        max_generation_seconds=settings.llm.max_generation_seconds,
+    )
     jobs = IngestionQueue(
         state,
         ApschedulerJobs(state.url, engine=state.engine),
@@ -279,7 +302,10 @@ def bootstrap(
         lease_seconds=settings.jobs.claim_lease_seconds,
         periodic=[
             job
-            for job in [index_upkeep(store, settings.store.index_upkeep_minutes * 60)]
+            for job in [
+                index_upkeep(store, settings.store.index_upkeep_minutes * 60),
+                retention.job(memory_config.retention_every_hours * 3600),
+            ]
             if job is not None
         ],
     )
@@ -310,6 +336,8 @@ def bootstrap(
                 auto_index=settings.channels.auto_index,
                 answer_language=settings.channels.answer_language,
                 summaries=settings.ingest.summary,
+                remember_messages=settings.channels.remember_messages,
+                time_zone=settings.channels.time_zone,
             ),
         ),
         rate_limits=RateLimits(
@@ -323,6 +351,8 @@ def bootstrap(
             transcriptions=settings.jobs.transcriptions,
         ),
         jobs=jobs,
+        memory=memory,
+        dates=DateparserDates(),
         migrator=CollectionMigrator(store, embeddings),
         clock=clock,
     )

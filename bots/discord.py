@@ -44,7 +44,12 @@ def discord_bot(runtime: Runtime, settings: DiscordSettings) -> RagbotDiscord:
         return await bot.forget_shared_file(PLATFORM, workspace, file_id)
 
     return RagbotDiscord(
-        config, bot.handle, bot.handle_action, bot.source_titles, on_file_deleted=file_deleted
+        config,
+        bot.handle,
+        bot.handle_action,
+        bot.source_titles,
+        on_file_deleted=file_deleted,
+        on_message_deleted=bot.forget_message,
     )
 
 

@@ -51,7 +51,11 @@ def slack_bot(runtime: Runtime, settings: SlackSettings) -> SlackBot:
         return await bot.forget_shared_file(PLATFORM, workspace, file_id)
 
     return SlackBot(
-        slack_config(settings), bot.handle, bot.handle_action, on_file_deleted=file_deleted
+        slack_config(settings),
+        bot.handle,
+        bot.handle_action,
+        on_file_deleted=file_deleted,
+        on_message_deleted=bot.forget_message,
     )
 
 

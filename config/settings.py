@@ -9,13 +9,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from core.channel_settings import valid_time_zone
 
 DEFAULT_TOML = Path(__file__).with_name("default.toml")
 CONFIG_FILE_VARIABLE = "RAGBOT_CONFIG_FILE"
@@ -40,6 +42,25 @@ class StoreSettings(Section):
 class ChannelsSettings(Section):
     auto_index: bool = True
     answer_language: Literal["auto", "en", "ko"] = "auto"
+    remember_messages: bool = False
+    time_zone: str = "UTC"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if not valid_time_zone(value):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Seoul, UTC)")
+        return value
+
+
+class MemoryConfig(Section):
+    enabled: bool = True
+    min_score: float = Field(default=0.6, ge=-1.0, le=1.0)
+    top_k: int = Field(default=3, ge=0, le=20)
+    listed: int = Field(default=10, ge=1, le=100)
+    retention_days: float = Field(default=180.0, gt=0)
+    retention: Literal["condense", "drop", "keep"] = "condense"
+    retention_every_hours: float = Field(default=24.0, gt=0)
 
 
 class LimitsSettings(Section):
@@ -191,6 +212,7 @@ class Settings(BaseSettings):
     media: MediaSettings = MediaSettings()
     transcribe: TranscribeSettings = TranscribeSettings()
     jobs: JobsSettings = JobsSettings()
+    memory: MemoryConfig = MemoryConfig()
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
 

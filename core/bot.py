@@ -26,6 +26,7 @@ from core.ingestion_queue import IngestionQueue
 from core.language import ENGLISH, detect_language
 from core.library import ChannelLibrary
 from core.links import find_links
+from core.memory import ChannelMemory, is_memory, memory_listing
 from core.messages import say
 from core.migration import CollectionMigrator
 from core.models import (
@@ -37,6 +38,7 @@ from core.models import (
     IncomingAction,
     IncomingMessage,
     MessageRef,
+    Passage,
     Sampling,
 )
 from core.ports import (
@@ -48,6 +50,7 @@ from core.ports import (
     HandledMessages,
     LinkFetcher,
     MediaFetcher,
+    PhraseDates,
     SourceClaims,
     ThreadHistory,
     ThreadStarter,
@@ -57,7 +60,9 @@ from core.ports import (
 from core.progress import progress_for
 from core.rate_limit import QuestionRateLimiter, RateLimits
 from core.replies import ErrorSpot, Reply, guarded, replier
+from core.resume import resume_topic
 from core.streaming import CURSOR, StreamingReply
+from core.time_windows import TimeWindow, find_time_reference, time_window
 
 log = logging.getLogger("ragbot.bot")
 
@@ -91,6 +96,14 @@ def thread_title(question: str) -> str:
 
 
 @dataclass(frozen=True)
+class Recalled:
+    """The memories a question called up, and the time window it named (if any)."""
+
+    passages: list[Passage]
+    window: TimeWindow | None
+
+
+@dataclass(frozen=True)
 class BotSettings:
     """How the bot behaves in chat."""
 
@@ -120,7 +133,11 @@ class Bot:
         media: MediaFetcher | None = None,
         transcriber: Transcriber | None = None,
         jobs: IngestionQueue | None = None,
+        memory: ChannelMemory | None = None,
+        dates: PhraseDates | None = None,
     ) -> None:
+        self._memory = memory
+        self._dates = dates
         self._feedback = feedback or MemoryFeedback()
         self._handled = handled or HandledIds()
         self._channel_settings = channel_settings or ChannelSettingsService(
@@ -245,7 +262,10 @@ class Bot:
             if not text:
                 return
         if not message.addressed:
-            # Said in passing in the channel: its files and links are indexed, not answered.
+            # Said in passing in the channel: its files and links are indexed, not answered;
+            # the words are remembered where the channel asked for that.
+            if text and preferences.remember_messages and self._memory is not None:
+                await self._memory.remember_message(message, preferences.time_zone)
             return
         if not text:
             await reply(say("empty_question", language))
@@ -265,6 +285,8 @@ class Bot:
                 regenerate=lambda: self._again(message, chat, language),
                 settings=self._channel_settings,
                 chat=chat,
+                memory=self._memory,
+                time_zone=preferences.time_zone,
             )
             await command.handler(context, argument)
             return
@@ -278,7 +300,7 @@ class Bot:
             log.info("rate cap: %s in %s waits %.0f s", message.author.id, message.channel, wait)
             await reply(say("rate_limited", language, seconds=math.ceil(wait)))
             return
-        await self._answer(message, chat, language, spot)
+        await self._answer(message, chat, language, spot, preferences.time_zone)
 
     async def _migrate(self, message: IncomingMessage, chat: ChatClient, language: str) -> None:
         """Re-embed the channel's collections of an earlier embedder, showing progress."""
@@ -319,7 +341,12 @@ class Bot:
         )
 
     async def _answer(
-        self, message: IncomingMessage, chat: ChatClient, language: str, spot: ErrorSpot
+        self,
+        message: IncomingMessage,
+        chat: ChatClient,
+        language: str,
+        spot: ErrorSpot,
+        time_zone: str = "UTC",
     ) -> None:
         question = message.text.strip()
         if isinstance(chat, WorkingSignal):
@@ -339,7 +366,33 @@ class Bot:
         stream: StreamingReply | None = None
         spot.hold(placeholder, lambda: stream is None or not stream.text.strip())
         history = [] if new_thread else await self._history(message, chat, key)
-        passages = await self._answering.retrieve(message.channel, question, history)
+        topic = resume_topic(question) if self._memory is not None else None
+        if topic is not None and self._memory is not None:
+            # "Let's pick up where we left off on X": the topic's gist first, then the
+            # answer carries on from it.
+            memories = await self._memory.about(message.channel, topic)
+            if not memories:
+                text = say("memory_none", language, topic=topic)
+                await chat.edit(placeholder, text)
+                return
+            gist = memory_listing(memories, time_zone, language)
+            await chat.edit(placeholder, say("resume_header", language, topic=topic) + "\n" + gist)
+            placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
+        query = topic or question
+        recalled = await self._recall(message.channel, query, time_zone)
+        if recalled.window is not None and not recalled.passages:
+            # A question about a time the channel's memory holds nothing from: said, not
+            # guessed from the documents.
+            text = say("memory_window_empty", language, window=recalled.window.phrase)
+            await chat.edit(placeholder, text)
+            await self._remember(message, text, (), time_zone)
+            return
+        passages = (
+            []
+            if recalled.window is not None
+            else await self._answering.retrieve(message.channel, query, history)
+        )
+        passages = passages + recalled.passages
         reply = stream = self._reply_stream(
             chat, message.channel, message.thread_id, [placeholder], message.author
         )
@@ -351,9 +404,47 @@ class Bot:
             question, language, passages, history, reply, on_wait=show_queue
         )
         await self._conversations.record(key, Exchange(question, answer.text))
+        cited = tuple(
+            dict.fromkeys(p.chunk.source.title for p in answer.cited if not is_memory(p.chunk))
+        )
+        await self._remember(message, answer.text, cited, time_zone)
         last = LastAnswer(question, language, passages, history, reply.messages)
         await self._conversations.set_last_answer(key, last)
         await self._offer_buttons(chat, last, answer.found)
+
+    async def _recall(self, channel: ChannelRef, question: str, time_zone: str) -> Recalled:
+        """The memories a question calls up: by relevance over memory's bar, or, when it
+        names a time ("last week", 지난주에), the best ones of that calendar window."""
+        memory = self._memory
+        if memory is None:
+            return Recalled([], None)
+        window = None
+        if self._dates is not None:
+            window = time_window(question, memory.now(), time_zone, self._dates)
+        if window is None:
+            return Recalled(await memory.recall(channel, question), None)
+        found = find_time_reference(question)
+        topic = found[1] if found else question
+        # Within the window the window is the filter: the bar would drop a memory that
+        # answers "what did we discuss last week?", which names no subject.
+        return Recalled(await memory.recall(channel, topic, window, min_score=-1.0), window)
+
+    async def _remember(
+        self, message: IncomingMessage, answer: str, cited: tuple[str, ...], time_zone: str
+    ) -> None:
+        if self._memory is not None:
+            await self._memory.remember_exchange(message, answer, cited, time_zone)
+
+    async def forget_message(self, channel: ChannelRef, message_id: str) -> int:
+        """Take a message deleted on its platform out of the channel's memory; return how
+        many memories went. Never raises."""
+        if self._memory is None:
+            return 0
+        try:
+            return await self._memory.forget_message(channel, message_id)
+        except Exception:
+            log.exception("could not forget deleted message %s in %s", message_id, channel)
+            return 0
 
     async def _history(
         self, message: IncomingMessage, chat: ChatClient, key: ConversationKey

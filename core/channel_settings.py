@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import UserFacingError
 from core.models import ChannelRef
@@ -19,12 +20,16 @@ class ChannelSettings:
 
     `auto_index`: shared files (and links) are indexed without a mention;
     `answer_language`: auto (the question's language), en or ko;
-    `summaries`: a short summary after a file is indexed.
+    `summaries`: a short summary after a file is indexed;
+    `remember_messages`: plain messages (not addressed to the bot) are remembered too;
+    `time_zone`: the channel's IANA zone, for dates and "last week" (UTC when unset).
     """
 
     auto_index: bool = True
     answer_language: str = "auto"
     summaries: bool = True
+    remember_messages: bool = False
+    time_zone: str = "UTC"
 
     def shown(self) -> list[tuple[str, str]]:
         """Each setting's name and value as a person types them."""
@@ -68,11 +73,29 @@ def _with(settings: ChannelSettings, name: str, value: str, language: str) -> Ch
         if word not in LANGUAGES:
             raise UserFacingError("setting_bad_value", name=name, values=", ".join(LANGUAGES))
         return replace(settings, answer_language=word)
+    if name == "time_zone":
+        zone = value.strip()
+        if not valid_time_zone(zone):
+            raise UserFacingError("setting_bad_time_zone", value=zone)
+        return replace(settings, time_zone=zone)
     if word not in (*_TRUE, *_FALSE):
         raise UserFacingError("setting_bad_value", name=name, values="on, off")
     if name == "auto_index":
         return replace(settings, auto_index=word in _TRUE)
+    if name == "remember_messages":
+        return replace(settings, remember_messages=word in _TRUE)
     return replace(settings, summaries=word in _TRUE)
+
+
+def valid_time_zone(zone: str) -> bool:
+    """Whether `zone` names an IANA time zone (Asia/Seoul, UTC)."""
+    if not zone or zone.startswith("/") or ".." in zone:
+        return False
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _text(value: object) -> str:

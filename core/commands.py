@@ -9,8 +9,10 @@ from core.catalog import CatalogEntry
 from core.channel_settings import ChannelSettingsService
 from core.language import KOREAN
 from core.library import ChannelLibrary
+from core.memory import ChannelMemory, memory_listing
 from core.messages import say
 from core.models import Button, IncomingMessage, MessageRef
+from core.naming import CollectionPurpose
 from core.ports import ButtonsCapable, ChatClient, ConversationStore
 
 PREFIXES = ("/", "!")
@@ -30,6 +32,8 @@ class CommandContext:
     regenerate: Callable[[], Awaitable[None]]
     settings: ChannelSettingsService
     chat: ChatClient
+    memory: ChannelMemory | None = None
+    time_zone: str = "UTC"
 
     async def require_admin(self, command: str) -> bool:
         """Whether the author may run an admin command; if not, says so."""
@@ -137,10 +141,23 @@ async def _forget(context: CommandContext, argument: str) -> None:
         await context.reply(say("forget_none", context.language, query=argument))
 
 
+MEMORY_WORDS = ("memory", "기억")
+SOURCES_WORDS = ("sources", "자료")
+RESET_ACCEPTS = (
+    *CONFIRM,
+    *(f"{part}{confirm}" for part in (*MEMORY_WORDS, *SOURCES_WORDS) for confirm in ("", " 확인")),
+    *(f"{part} confirm" for part in (*MEMORY_WORDS, *SOURCES_WORDS)),
+)
+
+
 async def _reset(context: CommandContext, argument: str) -> None:
     if not await context.require_admin("reset"):
         return
     channel = context.message.channel
+    part, _, confirm = argument.casefold().partition(" ")
+    if part in MEMORY_WORDS or part in SOURCES_WORDS:
+        await _reset_part(context, part in MEMORY_WORDS, confirm in CONFIRM)
+        return
     if argument.casefold() not in CONFIRM:
         count = len(await context.library.sources(channel))
         asked = await context.reply(say("reset_confirm", context.language, sources=count))
@@ -153,6 +170,81 @@ async def _reset(context: CommandContext, argument: str) -> None:
     await context.reply(say("reset_done", context.language, sources=removed))
 
 
+async def _reset_part(context: CommandContext, memory: bool, confirmed: bool) -> None:
+    """`reset memory` or `reset sources`: one of the two, after a confirmation."""
+    channel = context.message.channel
+    language = context.language
+    if memory:
+        count = len(await context.memory.all(channel)) if context.memory else 0
+        if not confirmed:
+            await context.reply(say("reset_memory_confirm", language, count=count))
+            return
+        await context.library.reset(channel, (CollectionPurpose.MEMORY,))
+        await context.reply(say("reset_memory_done", language, count=count))
+        return
+    if not confirmed:
+        count = len(await context.library.sources(channel))
+        await context.reply(say("reset_sources_confirm", language, sources=count))
+        return
+    removed = await context.library.reset(channel, (CollectionPurpose.DOCUMENTS,))
+    await context.reply(say("reset_sources_done", language, sources=removed))
+
+
+async def _memory(context: CommandContext, argument: str) -> None:
+    memory = context.memory
+    channel = context.message.channel
+    language = context.language
+    if memory is None:
+        await context.reply(say("memory_empty", language))
+        return
+    topic = argument.strip()
+    if not topic:
+        await context.reply(say("memory_usage", language))
+        return
+    found = await memory.about(channel, topic)
+    if not found:
+        await context.reply(say("memory_none", language, topic=topic))
+        return
+    header = say("memory_list", language, topic=topic, count=len(found))
+    await context.reply(header + "\n" + memory_listing(found, context.time_zone, language))
+
+
+ALL_WORDS = ("all", "전부", "모두")
+MINE_WORDS = ("mine", "내것", "내 것", "내꺼")
+
+
+async def _forget_memory(context: CommandContext, argument: str) -> None:
+    memory = context.memory
+    channel = context.message.channel
+    language = context.language
+    words = argument.strip()
+    if memory is None or not words:
+        await context.reply(say("forget_memory_usage", language))
+        return
+    if words.casefold() in MINE_WORDS:
+        # Anyone may take back what they said.
+        count = await memory.forget_mine(channel, context.message.author.id)
+        await context.reply(say("forget_memory_mine_done", language, count=count))
+        return
+    if not await context.require_admin("forget-memory"):
+        return
+    first, _, rest = words.casefold().partition(" ")
+    if first in ALL_WORDS and (not rest or rest in CONFIRM):
+        everything = await memory.all(channel)
+        if rest not in CONFIRM:
+            await context.reply(say("forget_memory_all_confirm", language, count=len(everything)))
+            return
+        await memory.clear(channel)
+        await context.reply(say("forget_memory_all_done", language, count=len(everything)))
+        return
+    found = await memory.about(channel, words)
+    removed = await memory.forget(channel, found)
+    if not removed:
+        await context.reply(say("memory_none", language, topic=words))
+        return
+    await context.reply(say("forget_memory_done", language, count=len(found), topic=words))
+
+
 async def _settings(context: CommandContext, argument: str) -> None:
     channel = context.message.channel
     name, _, value = argument.partition(" ")
@@ -163,9 +255,14 @@ async def _settings(context: CommandContext, argument: str) -> None:
         return
     if not await context.require_admin("settings"):
         return
+    before = await context.settings.get(channel)
     changed = await context.settings.change(channel, name, value, context.language)
     shown = dict(changed.shown())[name]
     await context.reply(say("setting_changed", context.language, name=name, value=shown))
+    if changed.remember_messages != before.remember_messages:
+        # Everyone in the channel is told, not only the admin who changed it.
+        key = "remembering_messages_on" if changed.remember_messages else "remembering_messages_off"
+        await context.chat.post(channel, say(key, context.language))
 
 
 async def _again(context: CommandContext, _argument: str) -> None:
@@ -195,12 +292,31 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "reset",
         ("초기화",),
-        "reset",
-        "forget every source and the conversation in this channel (admins; asks first)",
-        "이 채널의 모든 자료와 대화를 삭제 (관리자, 확인 후)",
+        "reset [memory|sources]",
+        "forget every source, the memory and the conversation of this channel, or only "
+        "its memory or its sources (admins; asks first)",
+        "이 채널의 모든 자료, 기억, 대화를 삭제, 또는 기억이나 자료만 (관리자, 확인 후)",
         False,
         _reset,
-        accepts=CONFIRM,
+        accepts=RESET_ACCEPTS,
+    ),
+    Command(
+        "memory",
+        ("기억",),
+        "memory <topic>",
+        "what I remember about a topic here: when, who, with links",
+        "이 채널에서 주제에 대해 기억하는 것: 언제, 누가, 링크",
+        True,
+        _memory,
+    ),
+    Command(
+        "forget-memory",
+        ("기억삭제",),
+        "forget-memory <topic|mine|all>",
+        "forget memories about a topic (admins), your own (anyone), or all (admins; asks first)",
+        "주제에 대한 기억 삭제 (관리자), 본인 것 (누구나), 전부 (관리자, 확인 후)",
+        True,
+        _forget_memory,
     ),
     Command(
         "settings",

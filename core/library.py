@@ -20,6 +20,9 @@ class ForgetResult:
     candidates: list[CatalogEntry]
 
 
+ALL_PURPOSES = tuple(CollectionPurpose)
+
+
 class JobStopper(Protocol):
     """Stops ingestion jobs, so a forgotten source is not written back by its job."""
 
@@ -93,17 +96,21 @@ class ChannelLibrary:
         await self._catalog.remove_source(channel, source_id)
         return removed
 
-    async def reset(self, channel: ChannelRef) -> int:
-        """Drop all of the channel's collections, whatever vectors they hold; return how many
-        sources it had."""
-        if self._jobs is not None:
-            await self._jobs.cancel_channel(channel)
+    async def reset(
+        self, channel: ChannelRef, purposes: tuple[CollectionPurpose, ...] = ALL_PURPOSES
+    ) -> int:
+        """Drop the channel's collections of `purposes` (by default sources and memory),
+        whatever embedder made them; return how many sources the channel had."""
+        sources = CollectionPurpose.DOCUMENTS in purposes
         count = len(await self.sources(channel))
-        bases = {collection_base(channel, purpose) for purpose in CollectionPurpose}
+        if sources and self._jobs is not None:
+            await self._jobs.cancel_channel(channel)
+        bases = {collection_base(channel, purpose) for purpose in purposes}
         for name in await self._store.collections():
             if base_of(name) in bases:
                 await self._store.drop(name)
-        await self._catalog.clear_sources(channel)
+        if sources:
+            await self._catalog.clear_sources(channel)
         return count
 
 

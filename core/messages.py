@@ -121,6 +121,109 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "*{title}*은(는) 이미 있습니다({when}에 추가). 질문해 주세요.",
     },
     "transcribing": {ENGLISH: "transcribing {title}", KOREAN: "{title} 음성 인식 중"},
+    "setting_bad_time_zone": {
+        ENGLISH: "{value} is not a time zone I know; use a name such as Asia/Seoul or UTC.",
+        KOREAN: "{value}은(는) 알 수 없는 시간대입니다. Asia/Seoul, UTC처럼 써 주세요.",
+    },
+    "remembering_messages_on": {
+        ENGLISH: (
+            "From now on I remember what is said in this channel, not only what is asked of "
+            "me, with who said it and when (`settings remember_messages off` stops it; "
+            "`forget-memory mine` removes yours)."
+        ),
+        KOREAN: (
+            "이제부터 저에게 한 질문뿐 아니라 이 채널의 대화도 누가 언제 말했는지와 함께 "
+            "기억합니다(`settings remember_messages off`로 중지, `forget-memory mine`으로 본인 것 삭제)."
+        ),
+    },
+    "remembering_messages_off": {
+        ENGLISH: "I no longer remember plain messages in this channel, only what is asked of me.",
+        KOREAN: "이제 이 채널의 일반 대화는 기억하지 않고, 저에게 한 질문만 기억합니다.",
+    },
+    "memory_window_empty": {
+        ENGLISH: "I have nothing remembered from {window} in this channel.",
+        KOREAN: "이 채널에서 {window}의 기억은 없습니다.",
+    },
+    "memory_none": {
+        ENGLISH: "I remember nothing about {topic} in this channel.",
+        KOREAN: "이 채널에서 {topic}에 대해 기억하는 것이 없습니다.",
+    },
+    "memory_empty": {
+        ENGLISH: "I remember nothing in this channel yet.",
+        KOREAN: "이 채널에서 아직 기억하는 것이 없습니다.",
+    },
+    "memory_list": {
+        ENGLISH: "What I remember about {topic} ({count}):",
+        KOREAN: "{topic}에 대해 기억하는 것 ({count}개):",
+    },
+    "memory_usage": {
+        ENGLISH: "Say `memory <topic>`, e.g. `memory stew recipe`.",
+        KOREAN: "`memory <주제>`처럼 써 주세요. 예: `memory 스튜 레시피`.",
+    },
+    "memory_line": {
+        ENGLISH: "- {day}, {who}: {text}{link}",
+        KOREAN: "- {day}, {who}: {text}{link}",
+    },
+    "memory_cited": {ENGLISH: " (sources: {titles})", KOREAN: " (출처: {titles})"},
+    "forget_memory_usage": {
+        ENGLISH: "Say `forget-memory <topic>`, `forget-memory mine` or `forget-memory all`.",
+        KOREAN: "`forget-memory <주제>`, `forget-memory mine`, `forget-memory all`처럼 써 주세요.",
+    },
+    "forget_memory_done": {
+        ENGLISH: "Forgot {count} memories about {topic}.",
+        KOREAN: "{topic}에 대한 기억 {count}개를 지웠습니다.",
+    },
+    "forget_memory_mine_done": {
+        ENGLISH: "Forgot {count} memories of what you said here.",
+        KOREAN: "여기서 말씀하신 기억 {count}개를 지웠습니다.",
+    },
+    "forget_memory_all_confirm": {
+        ENGLISH: (
+            "This forgets all {count} memories of this channel (the sources stay). "
+            "Say `forget-memory all confirm` to go ahead."
+        ),
+        KOREAN: (
+            "이 채널의 기억 {count}개를 모두 지웁니다(자료는 남습니다). "
+            "계속하려면 `forget-memory all confirm`이라고 해 주세요."
+        ),
+    },
+    "forget_memory_all_done": {
+        ENGLISH: "Forgot all {count} memories of this channel.",
+        KOREAN: "이 채널의 기억 {count}개를 모두 지웠습니다.",
+    },
+    "reset_memory_confirm": {
+        ENGLISH: (
+            "This forgets everything I remember of this channel ({count} memories); the "
+            "sources stay. Say `reset memory confirm` to go ahead."
+        ),
+        KOREAN: (
+            "이 채널의 기억 {count}개를 모두 지웁니다(자료는 남습니다). "
+            "계속하려면 `reset memory confirm`이라고 해 주세요."
+        ),
+    },
+    "reset_sources_confirm": {
+        ENGLISH: (
+            "This removes all {sources} sources of this channel; what I remember stays. "
+            "Say `reset sources confirm` to go ahead."
+        ),
+        KOREAN: (
+            "이 채널의 자료 {sources}개를 모두 삭제합니다(기억은 남습니다). "
+            "계속하려면 `reset sources confirm`이라고 해 주세요."
+        ),
+    },
+    "reset_memory_done": {
+        ENGLISH: "Forgot all {count} memories of this channel; the sources stay.",
+        KOREAN: "이 채널의 기억 {count}개를 모두 지웠습니다. 자료는 남아 있습니다.",
+    },
+    "reset_sources_done": {
+        ENGLISH: "Removed all {sources} sources of this channel; what I remember stays.",
+        KOREAN: "이 채널의 자료 {sources}개를 모두 삭제했습니다. 기억은 남아 있습니다.",
+    },
+    "resume_header": {
+        ENGLISH: "Where we left off on {topic}:",
+        KOREAN: "{topic} 이야기, 지난번까지:",
+    },
+    "memory_summary_title": {ENGLISH: "summary", KOREAN: "요약"},
     "job_queued": {
         ENGLISH: "⏳ *{title}* is queued ({ahead} ahead of it in this channel).",
         KOREAN: "⏳ *{title}* 대기 중 (이 채널에서 앞에 {ahead}개).",
@@ -224,8 +327,10 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "*{title}*을(를) 잊었습니다 (청크 {chunks}개 삭제).",
     },
     "reset_done": {
-        ENGLISH: "Reset this channel: {sources} sources and the conversation are forgotten.",
-        KOREAN: "이 채널을 초기화했습니다: 자료 {sources}개와 대화를 잊었습니다.",
+        ENGLISH: (
+            "Reset this channel: {sources} sources, its memory and the conversation are forgotten."
+        ),
+        KOREAN: "이 채널을 초기화했습니다: 자료 {sources}개, 기억, 대화를 잊었습니다.",
     },
     "again_nothing": {
         ENGLISH: "There is no answer of mine here to redo yet. Ask a question first.",
@@ -269,9 +374,10 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "`{command}`은(는) 이 워크스페이스의 관리자만 할 수 있습니다.",
     },
     "reset_confirm": {
-        ENGLISH: "This forgets all {sources} sources of this channel and its conversation. "
+        ENGLISH: "This forgets all {sources} sources of this channel, its memory and its "
+        "conversation (`reset memory` or `reset sources` for one of them). "
         "Type `reset confirm` to go ahead.",
-        KOREAN: "이 채널의 자료 {sources}개와 대화를 모두 잊습니다. "
+        KOREAN: "이 채널의 자료 {sources}개, 기억, 대화를 모두 잊습니다. "
         "계속하려면 `reset confirm`을 입력하세요.",
     },
     "rate_limited": {

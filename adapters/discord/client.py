@@ -13,6 +13,7 @@ from discord import app_commands
 from adapters.discord.chat import MESSAGE_LIMIT, DiscordChat, Typing, button_of, buttons_view
 from adapters.discord.events import (
     MAX_ATTACHMENTS,
+    PLATFORM,
     attachment_key,
     author_of,
     click,
@@ -30,6 +31,8 @@ HandleAction = Callable[[IncomingAction, ChatClient], Awaitable[None]]
 SourceTitles = Callable[[ChannelRef], Awaitable[list[str]]]
 # (workspace, file id) of an attachment whose message was deleted.
 HandleFileDeleted = Callable[[str, str], Awaitable[object]]
+# A message deleted on Discord: its channel (a thread's parent) and its id.
+HandleMessageDeleted = Callable[[ChannelRef, str], Awaitable[object]]
 _CHOICES = 25  # Discord's most autocomplete choices
 # Every permission the bot uses, in one place: the invite asks for these (README: Discord).
 PERMISSIONS = discord.Permissions(
@@ -84,8 +87,10 @@ class RagbotDiscord(discord.Client):
         on_action: HandleAction,
         source_titles: SourceTitles,
         on_file_deleted: HandleFileDeleted | None = None,
+        on_message_deleted: HandleMessageDeleted | None = None,
     ) -> None:
         self._file_deleted = on_file_deleted
+        self._message_deleted = on_message_deleted
         intents = discord.Intents.default()
         intents.message_content = True
         super().__init__(
@@ -126,10 +131,18 @@ class RagbotDiscord(discord.Client):
             await self._handle(translated, self.chat)
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        """A deleted message takes its attachments out of the channel's sources."""
+        """A deleted message takes its attachments out of the channel's sources, and itself
+        out of the channel's memory."""
+        workspace = str(payload.guild_id) if payload.guild_id else "dm"
+        if self._message_deleted is not None:
+            place = self.get_channel(payload.channel_id)
+            if place is not None:
+                channel, _ = where(place, self.get_guild(payload.guild_id or 0))
+            else:
+                channel = ChannelRef(PLATFORM, workspace, str(payload.channel_id))
+            await self._message_deleted(channel, str(payload.message_id))
         if self._file_deleted is None:
             return
-        workspace = str(payload.guild_id) if payload.guild_id else "dm"
         for index in range(MAX_ATTACHMENTS):
             await self._file_deleted(workspace, attachment_key(payload.message_id, index))
 
@@ -197,9 +210,29 @@ class RagbotDiscord(discord.Client):
             matching = [t for t in titles if current.casefold() in t.casefold()]
             return [app_commands.Choice(name=t[:100], value=t[:100]) for t in matching[:_CHOICES]]
 
-        @group.command(name="reset", description="Forget every source (asks first)")
-        async def reset(interaction: discord.Interaction) -> None:
-            await self._run(interaction, "reset")
+        @group.command(
+            name="reset", description="Forget every source and the memory, or one (asks first)"
+        )
+        @app_commands.describe(part="memory or sources only (default: both)")
+        @app_commands.choices(
+            part=[
+                app_commands.Choice(name="everything", value=""),
+                app_commands.Choice(name="memory", value="memory"),
+                app_commands.Choice(name="sources", value="sources"),
+            ]
+        )
+        async def reset(interaction: discord.Interaction, part: str = "") -> None:
+            await self._run(interaction, f"reset {part}".strip())
+
+        @group.command(name="memory", description="What the bot remembers about a topic here")
+        @app_commands.describe(topic="e.g. stew recipe")
+        async def memory(interaction: discord.Interaction, topic: str) -> None:
+            await self._run(interaction, f"memory {topic}")
+
+        @group.command(name="forget-memory", description="Forget memories: a topic, mine or all")
+        @app_commands.describe(what="a topic, mine, or all")
+        async def forget_memory(interaction: discord.Interaction, what: str) -> None:
+            await self._run(interaction, f"forget-memory {what}")
 
         @group.command(name="settings", description="Show or change the channel's settings")
         @app_commands.describe(change="e.g. auto_index off")

@@ -16,10 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.blocks import MessageLook
 from adapters.slack.chat import SlackChat
 from adapters.slack.directory import SlackDirectory
-from adapters.slack.events import SlackEvents
+from adapters.slack.events import SlackEvents, channel_ref
+from adapters.slack.ids import message_id
 from core.collected_replies import CollectedReplies
 from core.commands import parse_command
-from core.models import IncomingAction, IncomingMessage
+from core.models import ChannelRef, IncomingAction, IncomingMessage
 from core.ports import ChatClient
 
 log = logging.getLogger("ragbot.slack")
@@ -28,6 +29,8 @@ HandleMessage = Callable[[IncomingMessage, ChatClient], Awaitable[None]]
 HandleAction = Callable[[IncomingAction, ChatClient], Awaitable[None]]
 # (workspace, file id) of a file deleted in Slack.
 HandleFileDeleted = Callable[[str, str], Awaitable[object]]
+# A message deleted in Slack: its channel and the core's id of it.
+HandleMessageDeleted = Callable[[ChannelRef, str], Awaitable[object]]
 _ASK = re.compile(r"^(ask|질문)\s+", re.IGNORECASE)
 
 
@@ -64,8 +67,10 @@ class SlackBot:
         on_action: HandleAction,
         client: AsyncWebClient | None = None,
         on_file_deleted: HandleFileDeleted | None = None,
+        on_message_deleted: HandleMessageDeleted | None = None,
     ) -> None:
         self._on_file_deleted = on_file_deleted
+        self._on_message_deleted = on_message_deleted
         self._config = config
         self._on_message = on_message
         self._on_action = on_action
@@ -132,9 +137,21 @@ class SlackBot:
     async def _message_event(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         events, chat = self._ready()
         team_id = str(body.get("team_id") or event.get("team") or "")
+        if event.get("subtype") == "message_deleted":
+            await self._message_deleted(event, team_id)
+            return
         message = await events.message(event, team_id)
         if message is not None:
             await self._on_message(message, chat)
+
+    async def _message_deleted(self, event: dict[str, Any], team_id: str) -> None:
+        """A message deleted in Slack leaves the channel's memory."""
+        channel_id, deleted_ts = event.get("channel"), event.get("deleted_ts")
+        if not isinstance(channel_id, str) or not isinstance(deleted_ts, str):
+            return
+        if self._on_message_deleted is not None:
+            where = channel_ref(team_id, channel_id)
+            await self._on_message_deleted(where, message_id(channel_id, deleted_ts))
 
     async def _file_deleted(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         file_id = event.get("file_id")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from adapters.dateparser_dates import DateparserDates
 from core.answering import AnsweringService, AnsweringSettings
 from core.bot import Bot, BotSettings
 from core.catalog import MemoryCatalog
@@ -21,6 +23,7 @@ from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import IngestionService, IngestionSettings
 from core.ingestion_queue import IngestionQueue
 from core.library import ChannelLibrary
+from core.memory import ChannelMemory, MemorySettings
 from core.migration import CollectionMigrator
 from core.models import Attachment, Author, ChannelRef, IncomingMessage
 from core.ports import LinkFetcher, MediaFetcher, Transcriber
@@ -54,6 +57,7 @@ class Harness:
     model: ScriptedModel
     clock: FakeClock
     tmp_path: Path
+    memory: ChannelMemory | None = None
 
     def write(self, name: str, text: str | bytes) -> Path:
         path = self.tmp_path / name
@@ -70,9 +74,18 @@ class Harness:
         thread: str | None = None,
         author: Author | None = None,
         addressed: bool = True,
+        sent_at: datetime | None = None,
+        permalink: str | None = None,
     ) -> None:
         message = IncomingMessage(
-            channel, author or USER, text, next_id(), thread, addressed=addressed
+            channel,
+            author or USER,
+            text,
+            next_id(),
+            thread,
+            addressed=addressed,
+            permalink=permalink,
+            sent_at=sent_at or datetime.now(UTC),
         )
         await self.bot.handle(message, self.chat)
 
@@ -107,10 +120,19 @@ def build_harness(
     catalog: MemoryCatalog | None = None,
     jobs: IngestionQueue | None = None,
     settings: BotSettings | None = None,
+    remembering_at: datetime | None = None,
+    store: MemoryStore | None = None,
+    memory_bar: float = 0.3,
 ) -> Harness:
-    store = MemoryStore()
+    store = store or MemoryStore()
     embedder = WordEmbedder()
     embeddings = EmbeddingSet([WeightedEmbedder(embedder)])
+    memory = None
+    if remembering_at is not None:
+        moment = remembering_at
+        memory = ChannelMemory(
+            store, embeddings, MemorySettings(min_score=memory_bar), now=lambda: moment
+        )
     model = model or ScriptedModel("The tower was built in 1887 [1].")
     clock = FakeClock()
     answering = AnsweringService(
@@ -145,11 +167,13 @@ def build_harness(
         media=media,
         transcriber=transcriber,
         jobs=jobs,
+        memory=memory,
+        dates=DateparserDates() if memory is not None else None,
         channel_settings=ChannelSettingsService(
             MemoryChannelSettingsStore(), channels or ChannelSettings()
         ),
     )
-    return Harness(bot, RecordingChat(), store, embedder, model, clock, tmp_path)
+    return Harness(bot, RecordingChat(), store, embedder, model, clock, tmp_path, memory)
 
 
 @pytest.fixture

@@ -150,7 +150,7 @@ async def test_reset_offers_a_confirm_button_that_only_an_admin_may_press(
     assert "tower.txt" in chat.last()
 
     await clicks.bot.handle_action(click(confirm, asked), chat)
-    assert "1 sources and the conversation are forgotten" in chat.last()
+    assert "1 sources, its memory and the conversation are" in chat.last()
 
 
 async def test_the_working_signal_comes_before_the_placeholder(clicks: Harness) -> None:

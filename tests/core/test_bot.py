@@ -236,7 +236,7 @@ async def test_reset_forgets_sources_and_conversation(harness: Harness) -> None:
 
     await harness.say("reset confirm")
 
-    assert "1 sources and the conversation are forgotten" in harness.chat.last()
+    assert "1 sources, its memory and the conversation are" in harness.chat.last()
     await harness.say("again")
     assert "no answer of mine" in harness.chat.last()
     await harness.say("When was the Glimmerstone Tower built?")

@@ -124,6 +124,6 @@ async def test_forget_removes_one_source_and_reset_removes_the_rest(
     assert "Pelican-5" in await gamma.say("What is the office wifi network called?")
 
     assert "Type `reset confirm` to go ahead" in await gamma.say("reset")
-    assert "1 sources and the conversation are forgotten" in await gamma.say("reset confirm")
+    assert "1 sources, its memory and the conversation are" in await gamma.say("reset confirm")
     assert "hold nothing on that" in await gamma.say("What is the office wifi network called?")
     assert "no sources yet" in await gamma.say("sources")

@@ -165,6 +165,8 @@ async def test_slash_sources_is_deferred_then_answered_only_to_its_user(server: 
         "reset",
         "settings",
         "ask",
+        "memory",
+        "forget-memory",
     }
 
 

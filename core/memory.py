@@ -1,0 +1,277 @@
+"""A channel's memory: every exchange with the bot (and, where the channel asks for it, what
+people said there) kept as vectors in the channel's own memory collection, dated and
+attributed, recalled by relevance and by calendar window, forgotten on request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from core.embeddings import EmbeddingSet
+from core.ingestion import embed_chunks
+from core.language import detect_language
+from core.messages import say
+from core.models import ChannelRef, Chunk, IncomingMessage, Passage, Source, SourceKind
+from core.naming import CollectionPurpose, collection_name
+from core.ports import VectorStore
+from core.time_windows import TimeWindow
+
+log = logging.getLogger("ragbot.memory")
+
+MEMORY_PREFIX = "mem:"
+# How much of an answer is kept: the gist, not a whole essay.
+ANSWER_CHARS = 1200
+
+
+@dataclass(frozen=True)
+class MemorySettings:
+    """How memory is kept and recalled.
+
+    `min_score` is memory's own relevance bar (exchanges are short question-and-answer
+    texts, scored differently from document passages); `top_k` memories at most go into a
+    prompt; `listed` at most are shown by the memory command.
+    """
+
+    enabled: bool = True
+    min_score: float = 0.6
+    top_k: int = 3
+    listed: int = 10
+    bot_name: str = "ragbot"
+
+
+@dataclass(frozen=True)
+class Memory:
+    """One remembered exchange or message, as people are shown it."""
+
+    memory_id: str
+    text: str
+    author: str
+    said_at: datetime
+    permalink: str | None
+    cited: tuple[str, ...]
+    thread_id: str | None
+    score: float = 0.0
+
+    def day(self, time_zone: str) -> str:
+        """The date it was said, YYYY-MM-DD in `time_zone`."""
+        return self.said_at.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d")
+
+
+def memory_id(author_id: str, message_id: str) -> str:
+    """The source id of what `author_id` said in `message_id` (so "mine" is a prefix)."""
+    return f"{MEMORY_PREFIX}{author_id}:{message_id}"
+
+
+def is_memory(chunk: Chunk) -> bool:
+    """Whether a passage came from memory rather than from a document."""
+    return chunk.source.kind is SourceKind.MEMORY
+
+
+def memory_title(said_at: datetime, author: str, time_zone: str) -> str:
+    """How a memory is named among an answer's sources: its date and who."""
+    day = said_at.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d")
+    return f"{day} · {author}" if author else day
+
+
+class ChannelMemory:
+    """Keeps and recalls the memories of each channel, in a collection of its own."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        embeddings: EmbeddingSet,
+        settings: MemorySettings | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._embeddings = embeddings
+        self._settings = settings or MemorySettings()
+        self._now = now
+
+    @property
+    def settings(self) -> MemorySettings:
+        """The settings in force."""
+        return self._settings
+
+    def now(self) -> datetime:
+        """The memory's clock (UTC)."""
+        return self._now()
+
+    def collection(self, channel: ChannelRef) -> str:
+        """The channel's memory collection."""
+        return collection_name(channel, CollectionPurpose.MEMORY, self._embeddings.key)
+
+    async def remember_exchange(
+        self,
+        message: IncomingMessage,
+        answer: str,
+        cited: tuple[str, ...],
+        time_zone: str,
+    ) -> bool:
+        """Keep a question and the bot's answer (a "nothing found" too: what people asked
+        is worth remembering). True when it was stored."""
+        who = message.author.name or message.author.id
+        text = f"{who}: {message.text.strip()}\n{self._settings.bot_name}: {_gist(answer)}"
+        return await self._keep(message, text, cited, time_zone)
+
+    async def remember_message(self, message: IncomingMessage, time_zone: str) -> bool:
+        """Keep a plain channel message (the channel's `remember_messages` is on)."""
+        who = message.author.name or message.author.id
+        return await self._keep(message, f"{who}: {message.text.strip()}", (), time_zone)
+
+    async def _keep(
+        self, message: IncomingMessage, text: str, cited: tuple[str, ...], time_zone: str
+    ) -> bool:
+        if not self._settings.enabled or not message.text.strip():
+            return False
+        said_at = message.sent_at.astimezone(UTC)
+        who = message.author.name or message.author.id
+        source = Source(
+            memory_id(message.author.id, message.message_id),
+            memory_title(said_at, who, time_zone),
+            SourceKind.MEMORY,
+            message.permalink,
+        )
+        chunk = Chunk(
+            text=text,
+            source=source,
+            index=0,
+            language=detect_language(text),
+            said_at=said_at.timestamp(),
+            author=who,
+            thread_id=message.thread_id,
+            cited=cited,
+        )
+        try:
+            points = await embed_chunks(self._embeddings, [chunk])
+            await self._store.upsert(
+                self.collection(message.channel), self._embeddings.spaces, points
+            )
+        except Exception:
+            # Never claimed to be remembered: the answer was given, the memory is not kept.
+            log.exception(
+                "could not remember message %s in %s", message.message_id, message.channel
+            )
+            return False
+        return True
+
+    async def recall(
+        self,
+        channel: ChannelRef,
+        query: str,
+        window: TimeWindow | None = None,
+        limit: int | None = None,
+        min_score: float | None = None,
+    ) -> list[Passage]:
+        """The memories relevant to `query` (within `window` when given), best first, only
+        those over memory's bar."""
+        if not self._settings.enabled or not query.strip():
+            return []
+        vectors = await self._embeddings.embed_query(query)
+        between = (window.start.timestamp(), window.end.timestamp()) if window else None
+        found = await self._store.search(
+            self.collection(channel),
+            vectors,
+            limit or self._settings.top_k,
+            said_between=between,
+        )
+        floor = self._settings.min_score if min_score is None else min_score
+        return [passage for passage in found if passage.score >= floor]
+
+    async def in_window(self, channel: ChannelRef, window: TimeWindow) -> list[Memory]:
+        """Every memory of the window, oldest first."""
+        start, end = window.start.timestamp(), window.end.timestamp()
+        kept = [
+            memory
+            for memory in await self.all(channel)
+            if start <= memory.said_at.timestamp() < end
+        ]
+        return kept
+
+    async def about(
+        self, channel: ChannelRef, topic: str, window: TimeWindow | None = None
+    ) -> list[Memory]:
+        """What is remembered about `topic`, oldest first."""
+        passages = await self.recall(channel, topic, window, limit=self._settings.listed)
+        found = [replace(as_memory(p.chunk), score=p.score) for p in passages]
+        return sorted(found, key=lambda memory: memory.said_at)
+
+    async def all(self, channel: ChannelRef) -> list[Memory]:
+        """Every memory of the channel, oldest first."""
+        chunks = await self._store.all_chunks(self.collection(channel))
+        return sorted((as_memory(chunk) for chunk in chunks), key=lambda m: m.said_at)
+
+    async def forget(self, channel: ChannelRef, memories: list[Memory]) -> int:
+        """Remove these memories; return how many were removed."""
+        removed = 0
+        for memory in memories:
+            removed += await self._store.delete_source(self.collection(channel), memory.memory_id)
+        return removed
+
+    async def forget_mine(self, channel: ChannelRef, author_id: str) -> int:
+        """Remove every memory of what `author_id` said or asked."""
+        prefix = memory_id(author_id, "")
+        return await self.forget(
+            channel, [m for m in await self.all(channel) if m.memory_id.startswith(prefix)]
+        )
+
+    async def forget_message(self, channel: ChannelRef, message_id: str) -> int:
+        """Remove the memory of a message deleted on its platform."""
+        return await self.forget(
+            channel,
+            [m for m in await self.all(channel) if m.memory_id.endswith(f":{message_id}")],
+        )
+
+    async def clear(self, channel: ChannelRef) -> int:
+        """Drop the channel's whole memory; return how many memories it held."""
+        count = await self._store.count(self.collection(channel))
+        await self._store.drop(self.collection(channel))
+        return count
+
+
+def as_memory(chunk: Chunk) -> Memory:
+    """A stored memory point as a Memory."""
+    said_at = datetime.fromtimestamp(chunk.said_at or 0.0, UTC)
+    return Memory(
+        memory_id=chunk.source.source_id,
+        text=chunk.text,
+        author=chunk.author or "",
+        said_at=said_at,
+        permalink=chunk.source.url,
+        cited=chunk.cited,
+        thread_id=chunk.thread_id,
+    )
+
+
+def _gist(answer: str) -> str:
+    text = " ".join(answer.split())
+    return text if len(text) <= ANSWER_CHARS else text[: ANSWER_CHARS - 1].rstrip() + "…"
+
+
+LINE_CHARS = 160
+
+
+def memory_listing(memories: list[Memory], time_zone: str, language: str) -> str:
+    """Memories as lines people read: date, who, the words, the sources then, a link."""
+    lines = []
+    for memory in memories:
+        text = " ".join(memory.text.split())
+        if len(text) > LINE_CHARS:
+            text = text[: LINE_CHARS - 1].rstrip() + "…"
+        if memory.cited:
+            text += say("memory_cited", language, titles=", ".join(memory.cited))
+        link = f" <{memory.permalink}>" if memory.permalink else ""
+        lines.append(
+            say(
+                "memory_line",
+                language,
+                day=memory.day(time_zone),
+                who=memory.author or "?",
+                text=text,
+                link=link,
+            )
+        )
+    return "\n".join(lines)
