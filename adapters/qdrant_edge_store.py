@@ -11,7 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from qdrant_edge import (
     CountRequest,
@@ -55,6 +55,9 @@ from core.payload import (
     payload_to_chunk,
     payload_to_source,
 )
+
+if TYPE_CHECKING:  # a name of the type stubs only
+    from qdrant_edge import ConditionType
 
 log = logging.getLogger("ragbot.qdrant_edge")
 
@@ -145,11 +148,14 @@ class QdrantEdgeStore:
         query: QueryVectors,
         limit: int,
         language: LanguageFilter | None = None,
+        *,
+        said_between: tuple[float, float] | None = None,
     ) -> list[Passage]:
-        """Return up to `limit` passages by the weighted mean of their cosines, best first."""
+        """Return up to `limit` passages by the weighted mean of their cosines, best first;
+        `said_between` keeps those said in [start, end) (a range on the indexed said_at)."""
         if limit <= 0:
             return []
-        admitted = _language_filter(language)
+        admitted = _search_filter(language, said_between)
 
         def work() -> list[Passage]:
             shard = self._open_existing(collection)
@@ -528,6 +534,9 @@ class QdrantEdgeStore:
         shard.update(UpdateOperation.create_field_index("source_id", PayloadSchemaType.Keyword))
         shard.update(UpdateOperation.create_field_index("chunk_index", PayloadSchemaType.Integer))
         shard.update(UpdateOperation.create_field_index("language", PayloadSchemaType.Keyword))
+        # Edge keeps payload indexes like a server (create_field_index, any PayloadSchemaType):
+        # a window on said_at is answered from this index, not by reading every payload.
+        shard.update(UpdateOperation.create_field_index("said_at", PayloadSchemaType.Float))
         self._shards[collection] = shard
         return shard
 
@@ -604,8 +613,18 @@ def _open_shard(open_it: Callable[[], EdgeShard]) -> EdgeShard:
         raise
 
 
-def _language_filter(language: LanguageFilter | None) -> Filter | None:
-    if language is None:
+def _search_filter(
+    language: LanguageFilter | None, said_between: tuple[float, float] | None
+) -> Filter | None:
+    """The language filter and the window on said_at, [start, end), together."""
+    must: list[ConditionType] = []
+    must_not: list[ConditionType] = []
+    if language is not None:
+        condition = FieldCondition(key="language", match=MatchValue(language.language))
+        (must_not if language.other else must).append(condition)
+    if said_between is not None:
+        start, end = said_between
+        must.append(FieldCondition(key="said_at", range=RangeFloat(gte=start, lt=end)))
+    if not must and not must_not:
         return None
-    condition = FieldCondition(key="language", match=MatchValue(language.language))
-    return Filter(must_not=[condition]) if language.other else Filter(must=[condition])
+    return Filter(must=must or None, must_not=must_not or None)

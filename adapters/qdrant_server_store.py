@@ -67,11 +67,14 @@ class QdrantServerStore:
         query: QueryVectors,
         limit: int,
         language: LanguageFilter | None = None,
+        *,
+        said_between: tuple[float, float] | None = None,
     ) -> list[Passage]:
-        """Return up to `limit` passages by the weighted mean of their cosines, best first."""
+        """Return up to `limit` passages by the weighted mean of their cosines, best first;
+        `said_between` keeps those said in [start, end) (a range on the indexed said_at)."""
         if limit <= 0 or not await self._client.collection_exists(collection):
             return []
-        admitted = _language_filter(language)
+        admitted = _search_filter(language, said_between)
         cosines: dict[models.ExtendedPointId, dict[str, float]] = {}
         payloads: dict[models.ExtendedPointId, dict[str, object]] = {}
         for name, vector in query.vectors.items():
@@ -223,6 +226,7 @@ class QdrantServerStore:
                     ("source_id", models.PayloadSchemaType.KEYWORD),
                     ("language", models.PayloadSchemaType.KEYWORD),
                     ("chunk_index", models.PayloadSchemaType.INTEGER),
+                    ("said_at", models.PayloadSchemaType.FLOAT),
                 ):
                     await self._client.create_payload_index(
                         collection_name=collection,
@@ -241,12 +245,21 @@ def _source_filter(source_id: str, from_index: int = 0) -> models.Filter:
     return models.Filter(must=[source, index])
 
 
-def _language_filter(language: LanguageFilter | None) -> models.Filter | None:
-    if language is None:
+def _search_filter(
+    language: LanguageFilter | None, said_between: tuple[float, float] | None
+) -> models.Filter | None:
+    """The language filter and the window on said_at, [start, end), together."""
+    must: list[models.Condition] = []
+    must_not: list[models.Condition] = []
+    if language is not None:
+        condition = models.FieldCondition(
+            key="language", match=models.MatchValue(value=language.language)
+        )
+        (must_not if language.other else must).append(condition)
+    if said_between is not None:
+        start, end = said_between
+        window = models.Range(gte=start, lt=end)
+        must.append(models.FieldCondition(key="said_at", range=window))
+    if not must and not must_not:
         return None
-    condition = models.FieldCondition(
-        key="language", match=models.MatchValue(value=language.language)
-    )
-    if language.other:
-        return models.Filter(must_not=[condition])
-    return models.Filter(must=[condition])
+    return models.Filter(must=must or None, must_not=must_not or None)

@@ -138,7 +138,9 @@ class Chunk:
     `index` is its position in the source, so neighbouring chunks can be fetched as context;
     `heading` is the section it belongs to (embedded with it, shown to the model; a video's
     chapter). `cue_starts` holds, for a transcript, each caption's offset in `text` and the
-    second it starts at, so a citation can point inside the chunk.
+    second it starts at, so a citation can point inside the chunk. A memory also carries
+    when it was said (`said_at`, UTC epoch seconds), by whom (`author`, a display name), in
+    which platform thread (`thread_id`) and the titles of the sources its answer cited.
     """
 
     text: str
@@ -150,6 +152,10 @@ class Chunk:
     language: str | None = None
     heading: str | None = None
     cue_starts: tuple[tuple[int, float], ...] = ()
+    said_at: float | None = None
+    author: str | None = None
+    thread_id: str | None = None
+    cited: tuple[str, ...] = ()
 
     @property
     def embedded_text(self) -> str:

@@ -33,6 +33,11 @@ def chunk_to_payload(chunk: Chunk) -> Payload:
         "heading": chunk.heading,
         # [[offset in text, second], ...]: where each caption starts (cited seconds).
         "cue_starts": [[offset, second] for offset, second in chunk.cue_starts],
+        # A memory's: when (UTC epoch seconds, range-filtered), who, where, what it cited.
+        "said_at": chunk.said_at,
+        "author": chunk.author,
+        "thread_id": chunk.thread_id,
+        "cited": list(chunk.cited),
     }
 
 
@@ -58,6 +63,10 @@ def payload_to_chunk(payload: Mapping[str, Any]) -> Chunk:
         language=_optional_text(payload.get("language")),
         heading=_optional_text(payload.get("heading")),
         cue_starts=_cue_starts(payload.get("cue_starts")),
+        said_at=_optional_float(payload.get("said_at")),
+        author=_optional_text(payload.get("author")),
+        thread_id=_optional_text(payload.get("thread_id")),
+        cited=_texts(payload.get("cited")),
     )
 
 
@@ -71,6 +80,12 @@ def _cue_starts(value: object) -> tuple[tuple[int, float], ...]:
             if isinstance(offset, int) and isinstance(second, int | float):
                 starts.append((offset, float(second)))
     return tuple(starts)
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
 
 
 def _kind(value: object) -> SourceKind:

@@ -200,9 +200,12 @@ class VectorStore(Protocol):
         query: QueryVectors,
         limit: int,
         language: LanguageFilter | None = None,
+        *,
+        said_between: tuple[float, float] | None = None,
     ) -> list[Passage]:
         """Return up to `limit` passages by `query.score` of their cosines, best first,
-        only those `language` admits when given.
+        only those `language` admits when given, and with `said_between` (start, end) only
+        those whose `said_at` lies in [start, end) (a point without one lies in no window).
 
         Candidates are the nearest points in any space; each is scored in every space.
         """

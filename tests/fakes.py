@@ -153,11 +153,17 @@ class MemoryStore:
         query: QueryVectors,
         limit: int,
         language: LanguageFilter | None = None,
+        *,
+        said_between: tuple[float, float] | None = None,
     ) -> list[Passage]:
         scored = []
         for point in self.data.get(collection, {}).values():
             if language is not None and not language.admits(point.chunk.language):
                 continue
+            if said_between is not None:
+                said_at = point.chunk.said_at
+                if said_at is None or not said_between[0] <= said_at < said_between[1]:
+                    continue
             cosines = {
                 name: cosine(vector, point.vectors[name]) for name, vector in query.vectors.items()
             }

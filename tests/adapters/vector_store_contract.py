@@ -87,6 +87,28 @@ def notes_chunk(index: int) -> Chunk:
     return Chunk(text=f"note {index}", source=NOTES, index=index)
 
 
+MEMORIES = Source(source_id="memory-exchanges", title="memory", kind=SourceKind.MEMORY)
+DAY = 86_400.0
+# 2026-11-02 00:00 UTC.
+NOV_2 = 1_793_577_600.0
+
+
+def memory_chunk(
+    index: int, said_at: float | None, language: str | None = "en", text: str = "We chose stew."
+) -> Chunk:
+    """An exchange remembered in a channel, said at `said_at` (UTC epoch seconds)."""
+    return Chunk(
+        text=text,
+        source=MEMORIES,
+        index=index,
+        language=language,
+        said_at=said_at,
+        author="민지 Kim",
+        thread_id="1730000000.000100",
+        cited=("Recipes.pdf", "벡터 검색 발표"),
+    )
+
+
 class VectorStoreContract:
     """Tests shared by every adapter; a subclass provides the `store` fixture."""
 
@@ -361,3 +383,96 @@ class VectorStoreContract:
         assert await store.all_chunks(MISSING) == []
         names = await store.collections()
         assert DOCS in names and OTHER in names and MISSING not in names
+
+    async def test_a_memory_keeps_when_who_where_and_what_it_cited(
+        self, store: VectorStore
+    ) -> None:
+        memory = memory_chunk(0, NOV_2 + 0.25)
+        await store.upsert(DOCS, SPACES, [point(axis(0), memory), point(axis(1), manual_chunk(0))])
+
+        passages = await store.search(DOCS, q(blend({0: 1.0, 1: 0.5})), limit=2)
+
+        assert passages[0].chunk == memory
+        assert passages[0].chunk.said_at == NOV_2 + 0.25
+        assert passages[0].chunk.author == "민지 Kim"
+        assert passages[0].chunk.thread_id == "1730000000.000100"
+        assert passages[0].chunk.cited == ("Recipes.pdf", "벡터 검색 발표")
+        # A chunk written without them reads back with none.
+        document = passages[1].chunk
+        assert (document.said_at, document.author, document.thread_id, document.cited) == (
+            None,
+            None,
+            None,
+            (),
+        )
+        assert memory in await store.all_chunks(DOCS)
+
+    async def test_a_time_window_keeps_what_was_said_from_its_start_up_to_its_end(
+        self, store: VectorStore
+    ) -> None:
+        said = {
+            0: NOV_2 - 1.0,  # the second before the window
+            1: NOV_2,  # its first instant: inside
+            2: NOV_2 + 3 * DAY,
+            3: NOV_2 + 7 * DAY - 0.001,  # its last millisecond: inside
+            4: NOV_2 + 7 * DAY,  # its end: outside
+            5: NOV_2 + 30 * DAY,
+        }
+        await store.upsert(
+            DOCS,
+            SPACES,
+            [point(blend({0: 1.0, 1: 0.1 * i}), memory_chunk(i, at)) for i, at in said.items()],
+        )
+
+        passages = await store.search(
+            DOCS, q(axis(0)), limit=10, said_between=(NOV_2, NOV_2 + 7 * DAY)
+        )
+
+        assert [p.chunk.index for p in passages] == [1, 2, 3]
+        everything = await store.search(DOCS, q(axis(0)), limit=10)
+        assert len(everything) == 6
+        empty = await store.search(
+            DOCS, q(axis(0)), limit=10, said_between=(NOV_2 + 60 * DAY, NOV_2 + 61 * DAY)
+        )
+        assert empty == []
+
+    async def test_a_time_window_combines_with_the_language_filter(
+        self, store: VectorStore
+    ) -> None:
+        await store.upsert(
+            DOCS,
+            SPACES,
+            [
+                point(axis(0), memory_chunk(0, NOV_2 + DAY, "ko", "스튜로 정했어요.")),
+                point(blend({0: 1.0, 1: 0.2}), memory_chunk(1, NOV_2 + DAY, "en")),
+                point(blend({0: 1.0, 1: 0.4}), memory_chunk(2, NOV_2 - DAY, "ko")),
+                point(blend({0: 1.0, 1: 0.6}), memory_chunk(3, NOV_2 + 2 * DAY, None)),
+            ],
+        )
+        week = (NOV_2, NOV_2 + 7 * DAY)
+
+        korean = await store.search(DOCS, q(axis(0)), 10, LanguageFilter("ko"), said_between=week)
+        others = await store.search(
+            DOCS, q(axis(0)), 10, LanguageFilter("ko", other=True), said_between=week
+        )
+
+        assert [p.chunk.index for p in korean] == [0]
+        assert [p.chunk.index for p in others] == [1, 3]
+
+    async def test_a_point_said_at_no_known_time_lies_outside_every_window(
+        self, store: VectorStore
+    ) -> None:
+        await store.upsert(
+            DOCS,
+            SPACES,
+            [
+                point(axis(0), manual_chunk(0)),
+                point(axis(0), memory_chunk(1, None)),
+                point(blend({0: 1.0, 1: 1.0}), memory_chunk(2, 0.0)),
+            ],
+        )
+
+        widest = await store.search(DOCS, q(axis(0)), 10, said_between=(-1e12, 1e12))
+
+        # The epoch itself is a time: only the undated points are left out.
+        assert [p.chunk.index for p in widest] == [2]
