@@ -385,7 +385,7 @@ class Bot:
             # guessed from the documents.
             text = say("memory_window_empty", language, window=recalled.window.phrase)
             await chat.edit(placeholder, text)
-            await self._remember(message, text, (), time_zone)
+            await self._remember(message, text, (), time_zone, answered=False)
             return
         passages = (
             []
@@ -407,7 +407,7 @@ class Bot:
         cited = tuple(
             dict.fromkeys(p.chunk.source.title for p in answer.cited if not is_memory(p.chunk))
         )
-        await self._remember(message, answer.text, cited, time_zone)
+        await self._remember(message, answer.text, cited, time_zone, answered=answer.found)
         last = LastAnswer(question, language, passages, history, reply.messages)
         await self._conversations.set_last_answer(key, last)
         await self._offer_buttons(chat, last, answer.found)
@@ -430,10 +430,15 @@ class Bot:
         return Recalled(await memory.recall(channel, topic, window, min_score=-1.0), window)
 
     async def _remember(
-        self, message: IncomingMessage, answer: str, cited: tuple[str, ...], time_zone: str
+        self,
+        message: IncomingMessage,
+        answer: str,
+        cited: tuple[str, ...],
+        time_zone: str,
+        answered: bool = True,
     ) -> None:
         if self._memory is not None:
-            await self._memory.remember_exchange(message, answer, cited, time_zone)
+            await self._memory.remember_exchange(message, answer, cited, time_zone, answered)
 
     async def forget_message(self, channel: ChannelRef, message_id: str) -> int:
         """Take a message deleted on its platform out of the channel's memory; return how

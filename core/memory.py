@@ -110,11 +110,15 @@ class ChannelMemory:
         answer: str,
         cited: tuple[str, ...],
         time_zone: str,
+        answered: bool = True,
     ) -> bool:
-        """Keep a question and the bot's answer (a "nothing found" too: what people asked
-        is worth remembering). True when it was stored."""
+        """Keep a question and the bot's answer; a question the sources had nothing on is
+        kept without the bot's stock reply (what people told or asked is worth
+        remembering, the refusal is not). True when it was stored."""
         who = message.author.name or message.author.id
-        text = f"{who}: {message.text.strip()}\n{self._settings.bot_name}: {_gist(answer)}"
+        text = f"{who}: {message.text.strip()}"
+        if answered:
+            text += f"\n{self._settings.bot_name}: {_gist(answer)}"
         return await self._keep(message, text, cited, time_zone)
 
     async def remember_message(self, message: IncomingMessage, time_zone: str) -> bool:

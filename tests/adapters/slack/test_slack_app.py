@@ -279,7 +279,7 @@ async def test_reset_by_a_member_is_refused_and_an_admin_gets_a_confirm_button(
     refused_click = workspace.api.calls_to("chat.postEphemeral")[-1]
     assert refused_click.params["user"] == "U123" and "admin" in str(refused_click.params["text"])
     done = workspace.api.calls_to("chat.postMessage")[-1]
-    assert "1 sources and the conversation are forgotten" in str(done.params["text"])
+    assert "1 sources, its memory and the conversation are" in str(done.params["text"])
     await workspace.harness.say("sources", channel=GENERAL)
     assert "no sources yet" in workspace.harness.chat.last()
 
