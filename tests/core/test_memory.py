@@ -284,3 +284,18 @@ async def test_retention_condenses_old_memories_by_day_keeping_dates_and_runs_on
 
 def _embeddings() -> EmbeddingSet:
     return EmbeddingSet([WeightedEmbedder(WordEmbedder())])
+
+
+async def test_dates_follow_the_channels_time_zone_and_an_unknown_zone_is_refused(
+    tmp_path: Path,
+) -> None:
+    harness = remembering(tmp_path, "The deploy is on Thursday.")
+    # 20:30 UTC on the 19th is already the 20th in Seoul.
+    await harness.say("When is the deploy?", sent_at=datetime(2026, 11, 19, 20, 30, tzinfo=UTC))
+
+    await harness.say("settings time_zone Mars/Olympus")
+    assert "Mars/Olympus is not a time zone I know" in harness.chat.last()
+    await harness.say("settings time_zone Asia/Seoul")
+    await harness.say("memory deploy")
+
+    assert "2026-11-20, Mina" in harness.chat.last()

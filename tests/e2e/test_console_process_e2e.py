@@ -187,3 +187,25 @@ def test_a_message_id_delivered_again_after_a_restart_is_dropped(tmp_path: Path)
     assert len(first) == 1 and first[0].startswith("This channel has no sources yet.")
     assert retried == []
     assert another == first
+
+
+def test_what_was_asked_is_remembered_across_a_restart_and_can_be_forgotten(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    tower = tmp_path / "glimmerstone.txt"
+    tower.write_text(GLIMMER_TEXT, encoding="utf-8")
+    first = run_console(data_dir, [f"/index {tower}", "When was the Glimmerstone Tower built?"])
+    assert first.returncode == 0, first.stderr
+
+    second = run_console(
+        data_dir, ["memory Glimmerstone Tower", "forget-memory mine", "memory Glimmerstone Tower"]
+    )
+
+    assert second.returncode == 0, second.stderr
+    lines = second.stdout
+    assert "What I remember about Glimmerstone Tower (1):" in lines
+    assert "When was the Glimmerstone Tower built?" in lines
+    assert "(sources: glimmerstone.txt)" in lines
+    assert "Forgot 1 memories of what you said here." in lines
+    assert lines.rstrip().endswith("I remember nothing about Glimmerstone Tower in this channel.")

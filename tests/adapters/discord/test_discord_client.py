@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -45,6 +45,7 @@ class Server:
     client: RagbotDiscord
     harness: Harness
     done: asyncio.Queue[str]
+    forgotten: list[tuple[ChannelRef, str]] = field(default_factory=list)
 
     async def handled(self) -> str:
         return await asyncio.wait_for(self.done.get(), 20)
@@ -69,6 +70,12 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
         if await harness.bot.forget_shared_file("discord", workspace, file_id):
             done.put_nowait(f"deleted:{file_id}")
 
+    async def on_message_deleted(channel: ChannelRef, message_id: str) -> None:
+        forgotten.append((channel, message_id))
+        await harness.bot.forget_message(channel, message_id)
+
+    forgotten: list[tuple[ChannelRef, str]] = []
+
     async with FakeDiscord() as fake:
         with install(fake):
             client = RagbotDiscord(
@@ -77,6 +84,7 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
                 on_action,
                 harness.bot.source_titles,
                 on_file_deleted=on_file_deleted,
+                on_message_deleted=on_message_deleted,
             )
             await client.login(fake.token)
             connection = asyncio.create_task(client.connect(reconnect=False))
@@ -86,7 +94,7 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
             )
             assert ready in finished, "the client did not become ready"
             try:
-                yield Server(fake, client, harness, done)
+                yield Server(fake, client, harness, done, forgotten)
             finally:
                 await client.close()
                 connection.cancel()
@@ -219,7 +227,7 @@ async def test_the_same_channel_id_in_another_guild_does_not_see_these_sources(
     assert server.harness.model.questions_asked == 0
 
 
-async def test_a_deleted_message_takes_its_attachments_out_of_the_sources(
+async def test_a_deleted_message_takes_its_attachments_out_of_the_sources_and_memory(
     server: Server,
 ) -> None:
     fake = server.fake
@@ -234,6 +242,8 @@ async def test_a_deleted_message_takes_its_attachments_out_of_the_sources(
     assert await server.handled() == f"deleted:{shared['id']}:0"
     await server.harness.say("sources", channel=GENERAL)
     assert "tower.txt" not in server.harness.chat.last()
+    # The message itself leaves the channel's memory.
+    assert server.forgotten == [(GENERAL, str(shared["id"]))]
 
 
 async def test_where_threads_are_not_allowed_it_says_so_once_and_answers_in_place(

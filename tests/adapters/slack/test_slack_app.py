@@ -100,12 +100,22 @@ async def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
         await harness.bot.forget_shared_file("slack", workspace, file_id)
         done.put_nowait(f"deleted:{file_id}")
 
+    async def on_message_deleted(channel: ChannelRef, message_id: str) -> None:
+        await harness.bot.forget_message(channel, message_id)
+        done.put_nowait(f"forgot:{channel.channel}/{message_id}")
+
     async with FakeSlackApi() as api:
         api.add_user("U123", "mina", is_admin=False)
         api.add_user("UADMIN", "boss", is_admin=True)
         api.add_channel("C123", "general")
         config = SlackConfig(bot_token=api.bot_token, signing_secret=SECRET, api_url=api.base_url)
-        slack = SlackBot(config, on_message, on_action, on_file_deleted=on_file_deleted)
+        slack = SlackBot(
+            config,
+            on_message,
+            on_action,
+            on_file_deleted=on_file_deleted,
+            on_message_deleted=on_message_deleted,
+        )
         await slack.connect()
         runner = await serve_http(slack, "127.0.0.1", 0)
         port = runner.addresses[0][1]
@@ -448,6 +458,18 @@ async def test_a_missing_scope_is_told_in_the_files_thread_in_the_language_of_th
     outcome = api.calls_to("chat.update")[-1]
     assert "`files:read` 권한이 없습니다" in str(outcome.params["text"])
     assert api.downloads == []
+
+
+async def test_a_message_deleted_in_slack_is_handed_to_the_core_to_leave_the_memory(
+    workspace: Workspace,
+) -> None:
+    deleted = message_event("", subtype="message_deleted")
+    deleted["deleted_ts"] = "1700000000.000500"
+
+    await workspace.deliver(event_callback(deleted))
+
+    assert await workspace.handled() == "forgot:C123/C123:1700000000.000500"
+    assert workspace.delivered == []
 
 
 async def test_a_file_deleted_in_slack_leaves_every_channel_that_indexed_it(
