@@ -92,6 +92,14 @@ class QdrantEdgeStore:
     stays free and shard access is serialised without locks. The search index of a large
     collection is built in a child process on a copy of its shard (upkeep_index), while
     the live shard keeps serving; writes made meanwhile are replayed on the copy.
+
+    Edge keeps payload indexes as a server does (qdrant-edge-py 0.9.0): not a shard method
+    but UpdateOperation.create_field_index(field, PayloadSchemaType or *IndexParams), any
+    schema type (keyword, integer, float, datetime, ...), listed in info().payload_schema,
+    kept on disk and through optimize(). A new shard indexes source_id, chunk_index,
+    language and said_at (float); with it a one-week window on said_at is answered from the
+    index, without it Edge reads every point's payload (bench/memory_bench.py --unindexed).
+    Shards made before said_at was indexed are left as they are.
     """
 
     def __init__(

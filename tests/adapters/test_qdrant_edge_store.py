@@ -11,11 +11,12 @@ import textwrap
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from qdrant_edge import EdgeShard
+from qdrant_edge import EdgeShard, PayloadSchemaType
 
 import adapters.qdrant_edge_store as edge_module
 from adapters.qdrant_edge_store import UPKEEP_DIR, QdrantEdgeStore
@@ -442,3 +443,42 @@ async def test_a_crash_while_swapping_the_indexed_copy_in_keeps_the_shard(
         assert await second.collections() == [DOCS]
     finally:
         await second.close()
+
+
+def _payload_schema(path: Path) -> dict[str, str]:
+    shard = EdgeShard.load(str(path))
+    try:
+        return {name: str(info.data_type) for name, info in shard.info().payload_schema.items()}
+    finally:
+        shard.close()
+
+
+async def _said_in(store: QdrantEdgeStore, window: tuple[float, float]) -> list[list[float]]:
+    """When each query's passages in `window` were said, sorted."""
+    found = []
+    for query in _queries():
+        passages = await store.search(DOCS, query, 20, said_between=window)
+        found.append(sorted(p.chunk.said_at or -1.0 for p in passages))
+    return found
+
+
+async def test_said_at_is_indexed_and_its_window_holds_through_an_index_build(
+    tmp_path: Path,
+) -> None:
+    start, day = 1_793_577_600.0, 86_400.0
+    points = [
+        StoredPoint(p.point_id, p.vectors, replace(p.chunk, said_at=start + i * day))
+        for i, p in enumerate(_topic_points(300))
+    ]
+    window = (start + 100 * day, start + 107 * day)
+    store = QdrantEdgeStore(tmp_path, index_threshold=THRESHOLD)
+    try:
+        await store.upsert(DOCS, UPKEEP_SPACES, points)
+        before = await _said_in(store, window)
+        assert await store.upkeep_index(DOCS) is True
+        after = await _said_in(store, window)
+    finally:
+        await store.close()
+    week = [start + d * day for d in range(100, 107)]
+    assert before == after == [week] * len(_queries())
+    assert _payload_schema(tmp_path / DOCS)["said_at"] == str(PayloadSchemaType.Float)
