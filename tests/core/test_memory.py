@@ -299,3 +299,16 @@ async def test_dates_follow_the_channels_time_zone_and_an_unknown_zone_is_refuse
     await harness.say("memory deploy")
 
     assert "2026-11-20, Mina" in harness.chat.last()
+
+
+async def test_a_threads_recent_exchanges_stay_in_its_own_prompt(tmp_path: Path) -> None:
+    harness = remembering(tmp_path, "The tower was built in 1887 [1].", "Lunch is at noon [1].")
+    await harness.share(harness.write("tower.txt", TOWER))
+    await harness.say("When was the Glimmerstone Tower built?", thread="thread-a")
+
+    await harness.say("When is lunch served in the canteen?", thread="thread-b")
+
+    # The other thread's question is no earlier turn of this one (long-term memory is
+    # shared, but only recalled when relevant, and then as a dated passage).
+    earlier_turns = [turn.content for turn in harness.model.prompts[-1][1:-1]]
+    assert not any("Glimmerstone" in turn for turn in earlier_turns)
