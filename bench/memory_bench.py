@@ -14,7 +14,9 @@ exact ones. --unindexed adds a collection of the largest size whose said_at payl
 was dropped, searched exactly and after upkeep with fewer queries (each one scans), to show
 what the index buys.
 
-Recall quality (`bench_recall_quality`): not written yet; see its docstring.
+Recall quality (`bench_recall_quality`): the labelled set tests/data/memory_recall.json kept
+through ChannelMemory with the real embedders on Edge and recalled as the bot recalls; hit@1,
+hit@3 and memory's bar (bench/memory_recall.py).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from qdrant_edge import UpdateOperation
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.qdrant_edge_store import QdrantEdgeStore
+from bench import memory_recall
 from core.models import (
     ChannelRef,
     Chunk,
@@ -315,14 +318,13 @@ async def bench_latency(args: argparse.Namespace) -> None:
 
 
 async def bench_recall_quality(args: argparse.Namespace) -> None:
-    """Recall quality of the memory feature: the place for it, not written yet.
-
-    To come (issue 18): at least 40 questions, English and Korean, with and without time
-    references, each with the past exchange that answers it known; the exchanges stored
-    through the core's memory with real embeddings, the questions recalled the way the bot
-    recalls (its window from the question's time phrase), hit@3 printed (target >= 0.9).
-    """
-    print("recall quality: not measured yet (bench_recall_quality is a placeholder)")
+    """Recall quality on tests/data/memory_recall.json with the configured embedders on
+    Qdrant Edge, recalled as the bot recalls (bench/memory_recall.py): hit@1/hit@3 by
+    language pair and time reference (target hit@3 >= 0.9) and memory's bar."""
+    began = time.perf_counter()
+    quality = await memory_recall.measure()
+    print(f"\nrecall quality ({time.perf_counter() - began:.1f} s with model loading)")
+    print(memory_recall.report(quality))
 
 
 async def main() -> None:

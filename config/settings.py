@@ -55,7 +55,7 @@ class ChannelsSettings(Section):
 
 class MemoryConfig(Section):
     enabled: bool = True
-    min_score: float = Field(default=0.6, ge=-1.0, le=1.0)
+    min_score: float = Field(default=0.638, ge=-1.0, le=1.0)
     top_k: int = Field(default=3, ge=0, le=20)
     listed: int = Field(default=10, ge=1, le=100)
     retention_days: float = Field(default=180.0, gt=0)

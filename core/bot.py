@@ -26,7 +26,7 @@ from core.ingestion_queue import IngestionQueue
 from core.language import ENGLISH, detect_language
 from core.library import ChannelLibrary
 from core.links import find_links
-from core.memory import ChannelMemory, is_memory, memory_listing
+from core.memory import ChannelMemory, Recalled, is_memory, memory_listing
 from core.messages import say
 from core.migration import CollectionMigrator
 from core.models import (
@@ -38,7 +38,6 @@ from core.models import (
     IncomingAction,
     IncomingMessage,
     MessageRef,
-    Passage,
     Sampling,
 )
 from core.ports import (
@@ -62,7 +61,6 @@ from core.rate_limit import QuestionRateLimiter, RateLimits
 from core.replies import ErrorSpot, Reply, guarded, replier
 from core.resume import resume_topic
 from core.streaming import CURSOR, StreamingReply
-from core.time_windows import TimeWindow, find_time_reference, time_window
 
 log = logging.getLogger("ragbot.bot")
 
@@ -93,14 +91,6 @@ def thread_title(question: str) -> str:
         return line
     cut = line[: THREAD_TITLE_CHARS - 1].rsplit(" ", 1)[0] or line[: THREAD_TITLE_CHARS - 1]
     return cut.rstrip() + "…"
-
-
-@dataclass(frozen=True)
-class Recalled:
-    """The memories a question called up, and the time window it named (if any)."""
-
-    passages: list[Passage]
-    window: TimeWindow | None
 
 
 @dataclass(frozen=True)
@@ -415,19 +405,9 @@ class Bot:
     async def _recall(self, channel: ChannelRef, question: str, time_zone: str) -> Recalled:
         """The memories a question calls up: by relevance over memory's bar, or, when it
         names a time ("last week", 지난주에), the best ones of that calendar window."""
-        memory = self._memory
-        if memory is None:
+        if self._memory is None:
             return Recalled([], None)
-        window = None
-        if self._dates is not None:
-            window = time_window(question, memory.now(), time_zone, self._dates)
-        if window is None:
-            return Recalled(await memory.recall(channel, question), None)
-        found = find_time_reference(question)
-        topic = found[1] if found else question
-        # Within the window the window is the filter: the bar would drop a memory that
-        # answers "what did we discuss last week?", which names no subject.
-        return Recalled(await memory.recall(channel, topic, window, min_score=-1.0), window)
+        return await self._memory.recall_for_question(channel, question, time_zone, self._dates)
 
     async def _remember(
         self,
