@@ -74,6 +74,12 @@ def memory_id(author_id: str, message_id: str) -> str:
     return f"{MEMORY_PREFIX}{author_id}:{message_id}"
 
 
+def memory_question(text: str) -> str:
+    """What was asked in a remembered exchange ("who: question" on its first line)."""
+    first = text.split("\n", 1)[0]
+    return " ".join(first.split(": ", 1)[-1].split())
+
+
 def is_memory(chunk: Chunk) -> bool:
     """Whether a passage came from memory rather than from a document."""
     return chunk.source.kind is SourceKind.MEMORY

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from core.bot import beside_documents
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.memory import ChannelMemory, MemorySettings
-from core.models import Author, ChannelRef, IncomingMessage
+from core.models import Author, ChannelRef, Chunk, IncomingMessage, Passage, Source
 from core.retention import MemoryRetention
 from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, USER, Harness, build_harness, next_id
 from tests.fakes import MemoryStore, ScriptedModel, WordEmbedder
@@ -312,3 +313,30 @@ async def test_a_threads_recent_exchanges_stay_in_its_own_prompt(tmp_path: Path)
     # shared, but only recalled when relevant, and then as a dated passage).
     earlier_turns = [turn.content for turn in harness.model.prompts[-1][1:-1]]
     assert not any("Glimmerstone" in turn for turn in earlier_turns)
+
+
+def passage(score: float, text: str, cited: tuple[str, ...] = ()) -> Passage:
+    return Passage(Chunk(text, Source(text, text), 0, cited=cited), score)
+
+
+def test_memories_weaker_than_the_documents_found_stay_out_of_the_prompt() -> None:
+    documents = [passage(0.82, "handbook"), passage(0.78, "notes")]
+    memories = [passage(0.80, "Mina: close memory"), passage(0.70, "Mina: weak memory")]
+
+    kept = beside_documents(memories, documents, margin=0.08)
+
+    assert [item.chunk.text for item in kept] == ["Mina: close memory"]
+    assert beside_documents(memories, [], margin=0.08) == memories
+
+
+def test_memories_that_restate_the_documents_or_the_recent_turns_stay_out() -> None:
+    documents = [passage(0.82, "handbook")]
+    memories = [
+        passage(0.85, "Mina: how many vacation days?\nragbot: 27.", cited=("handbook",)),
+        passage(0.84, "Jun: where is the spare key?\nragbot: ask Ana.", cited=("notes",)),
+        passage(0.83, "Jun: what did Ana say?"),
+    ]
+
+    kept = beside_documents(memories, documents, 0.08, ["what did  Ana say?"])
+
+    assert [item.chunk.text.split("\n")[0] for item in kept] == ["Jun: where is the spare key?"]
