@@ -26,7 +26,14 @@ from core.ingestion_queue import IngestionQueue
 from core.language import ENGLISH, detect_language
 from core.library import ChannelLibrary
 from core.links import find_links
-from core.memory import ChannelMemory, Recalled, is_memory, memory_listing, memory_question
+from core.memory import (
+    ChannelMemory,
+    Recalled,
+    dated_in,
+    is_memory,
+    memory_listing,
+    memory_question,
+)
 from core.messages import say
 from core.migration import CollectionMigrator
 from core.models import (
@@ -408,12 +415,13 @@ class Bot:
             if recalled.window is not None
             else await self._answering.retrieve(message.channel, query, history)
         )
-        passages = passages + beside_documents(
+        beside = beside_documents(
             recalled.passages,
             passages,
             self._answering.settings.relative_margin,
             [exchange.question for exchange in history],
         )
+        passages = passages + [dated_in(memory, time_zone) for memory in beside]
         reply = stream = self._reply_stream(
             chat, message.channel, message.thread_id, [placeholder], message.author
         )

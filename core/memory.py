@@ -91,6 +91,17 @@ def memory_title(said_at: datetime, author: str, time_zone: str) -> str:
     return f"{day} · {author}" if author else day
 
 
+def dated_in(passage: Passage, time_zone: str) -> Passage:
+    """A recalled memory named by its date in the channel's time zone as it is now (the
+    zone may have changed since it was stored)."""
+    chunk = passage.chunk
+    if chunk.said_at is None or chunk.source.source_id.startswith(f"{MEMORY_PREFIX}summary:"):
+        return passage
+    said_at = datetime.fromtimestamp(chunk.said_at, UTC)
+    source = replace(chunk.source, title=memory_title(said_at, chunk.author or "", time_zone))
+    return replace(passage, chunk=replace(chunk, source=source))
+
+
 class ChannelMemory:
     """Keeps and recalls the memories of each channel, in a collection of its own."""
 

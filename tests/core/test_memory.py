@@ -340,3 +340,15 @@ def test_memories_that_restate_the_documents_or_the_recent_turns_stay_out() -> N
     kept = beside_documents(memories, documents, 0.08, ["what did  Ana say?"])
 
     assert [item.chunk.text.split("\n")[0] for item in kept] == ["Jun: where is the spare key?"]
+
+
+async def test_memories_in_an_answers_sources_are_dated_in_the_channels_zone_of_now(
+    tmp_path: Path,
+) -> None:
+    harness = remembering(tmp_path, "noted", "The deploy is on Thursday [1].")
+    await harness.say("deploy day is Thursday", sent_at=datetime(2026, 11, 19, 20, 30, tzinfo=UTC))
+    await harness.say("settings time_zone Asia/Seoul")
+
+    await harness.say("which day is the deploy?", author=JUN)
+
+    assert "2026-11-20 · Mina" in harness.chat.last()
