@@ -9,10 +9,10 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from core.errors import UserFacingError
-from core.models import Cue
+from core.models import Cue, Transcript
 
 log = logging.getLogger("ragbot.transcribe")
 
@@ -114,6 +114,56 @@ class Worker:
     def close(self) -> None:
         """Let the thread end after its current job."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class WorkerTranscriber:
+    """What every backend shares: the model file checked before any work, every engine call
+    on the backend's own worker thread, the model loaded on first use. A backend names
+    itself and implements `_load` and `_run`."""
+
+    def __init__(self, model_path: Path, worker_name: str) -> None:
+        self._model_path = model_path
+        self._model: Any = None
+        self._worker = Worker(worker_name)
+
+    @property
+    def name(self) -> str:
+        """The engine and model, as a transcript's `backend` names them."""
+        raise NotImplementedError
+
+    async def transcribe(
+        self,
+        audio_path: str,
+        language: str | None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Transcript:
+        """Transcribe `audio_path` (any file ffmpeg reads, video included)."""
+        file_name = check_input(audio_path)
+        check_model(self._model_path)
+
+        def job(relay: ProgressRelay) -> Transcript:
+            return self._run(audio_path, file_name, language, relay)
+
+        return await self._worker.run(job, on_progress)
+
+    async def warm_up(self) -> None:
+        """Load the model now rather than on the first transcription."""
+        check_model(self._model_path)
+        await self._worker.run(lambda _relay: self._load(), None)
+
+    def close(self) -> None:
+        """Release the worker thread."""
+        self._worker.close()
+
+    def _load(self) -> Any:
+        """The engine's model, loaded once (on the worker thread)."""
+        raise NotImplementedError
+
+    def _run(
+        self, audio_path: str, file_name: str, language: str | None, relay: ProgressRelay
+    ) -> Transcript:
+        """Transcribe on the worker thread, telling `relay` how far it is."""
+        raise NotImplementedError
 
 
 def check_input(audio_path: str) -> str:

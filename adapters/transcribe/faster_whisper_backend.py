@@ -10,21 +10,14 @@ import av
 import faster_whisper
 import numpy as np
 
-from adapters.transcribe._common import (
-    ProgressCallback,
-    ProgressRelay,
-    Worker,
-    check_input,
-    check_model,
-    cues_from,
-)
+from adapters.transcribe._common import ProgressRelay, WorkerTranscriber, cues_from
 from core.errors import UserFacingError
 from core.models import Transcript
 
 SAMPLE_RATE = 16_000  # what Whisper hears; decode_audio resamples to it
 
 
-class FasterWhisperTranscriber:
+class FasterWhisperTranscriber(WorkerTranscriber):
     """A Transcriber over a CTranslate2 Whisper model directory (model.bin, config.json,
     tokenizer.json), loaded on first use and kept."""
 
@@ -36,40 +29,15 @@ class FasterWhisperTranscriber:
         compute_type: str = "int8",
     ) -> None:
         self._model_dir = Path(model_dir)
+        super().__init__(self._model_dir / "model.bin", "faster-whisper")
         self._threads = threads
         self._beam_size = beam_size
         self._compute_type = compute_type
-        self._model: Any = None
-        self._worker = Worker("faster-whisper")
 
     @property
     def name(self) -> str:
         """The engine and the model directory's name, like faster-whisper:tiny.en."""
         return f"faster-whisper:{self._model_dir.name}"
-
-    async def transcribe(
-        self,
-        audio_path: str,
-        language: str | None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Transcript:
-        """Transcribe `audio_path` (any file ffmpeg reads, video included)."""
-        file_name = check_input(audio_path)
-        check_model(self._model_dir / "model.bin")
-
-        def job(relay: ProgressRelay) -> Transcript:
-            return self._run(audio_path, file_name, language, relay)
-
-        return await self._worker.run(job, on_progress)
-
-    async def warm_up(self) -> None:
-        """Load the model now rather than on the first transcription."""
-        check_model(self._model_dir / "model.bin")
-        await self._worker.run(lambda _relay: self._load(), None)
-
-    def close(self) -> None:
-        """Release the worker thread."""
-        self._worker.close()
 
     def _load(self) -> Any:
         if self._model is None:

@@ -13,21 +13,14 @@ import torch
 import tqdm
 import whisper
 
-from adapters.transcribe._common import (
-    ProgressCallback,
-    ProgressRelay,
-    Worker,
-    check_input,
-    check_model,
-    cues_from,
-)
+from adapters.transcribe._common import ProgressRelay, WorkerTranscriber, cues_from
 from core.errors import UserFacingError
 from core.models import Transcript
 
 SAMPLE_RATE = 16_000
 
 
-class OpenAIWhisperTranscriber:
+class OpenAIWhisperTranscriber(WorkerTranscriber):
     """A Transcriber over an openai-whisper checkpoint, loaded on first use and kept.
 
     `threads` sets PyTorch's intra-op thread count, which is one setting for the whole
@@ -36,39 +29,14 @@ class OpenAIWhisperTranscriber:
 
     def __init__(self, checkpoint: str | Path, threads: int = 2, beam_size: int = 5) -> None:
         self._checkpoint = Path(checkpoint)
+        super().__init__(self._checkpoint, "openai-whisper")
         self._threads = threads
         self._beam_size = beam_size
-        self._model: Any = None
-        self._worker = Worker("openai-whisper")
 
     @property
     def name(self) -> str:
         """The engine and the checkpoint's name, like openai-whisper:tiny.en."""
         return f"openai-whisper:{self._checkpoint.name.removesuffix('.pt')}"
-
-    async def transcribe(
-        self,
-        audio_path: str,
-        language: str | None,
-        on_progress: ProgressCallback | None = None,
-    ) -> Transcript:
-        """Transcribe `audio_path` (any file ffmpeg reads, video included)."""
-        file_name = check_input(audio_path)
-        check_model(self._checkpoint)
-
-        def job(relay: ProgressRelay) -> Transcript:
-            return self._run(audio_path, file_name, language, relay)
-
-        return await self._worker.run(job, on_progress)
-
-    async def warm_up(self) -> None:
-        """Load the model now rather than on the first transcription."""
-        check_model(self._checkpoint)
-        await self._worker.run(lambda _relay: self._load(), None)
-
-    def close(self) -> None:
-        """Release the worker thread."""
-        self._worker.close()
 
     def _load(self) -> Any:
         if self._model is None:
