@@ -22,6 +22,8 @@ from core.time_windows import TimeWindow, find_time_reference, time_window
 log = logging.getLogger("ragbot.memory")
 
 MEMORY_PREFIX = "mem:"
+# A day's memories condensed by retention (core/retention.py) into one.
+SUMMARY_PREFIX = f"{MEMORY_PREFIX}summary:"
 # How much of an answer is kept: the gist, not a whole essay.
 ANSWER_CHARS = 1200
 
@@ -66,7 +68,7 @@ class Memory:
 
     def day(self, time_zone: str) -> str:
         """The date it was said, YYYY-MM-DD in `time_zone`."""
-        return self.said_at.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d")
+        return local_day(self.said_at, time_zone)
 
 
 def memory_id(author_id: str, message_id: str) -> str:
@@ -80,6 +82,11 @@ def memory_question(text: str) -> str:
     return " ".join(first.split(": ", 1)[-1].split())
 
 
+def is_summary(chunk: Chunk) -> bool:
+    """Whether a memory is a condensed daily summary."""
+    return chunk.source.source_id.startswith(SUMMARY_PREFIX)
+
+
 def is_memory(chunk: Chunk) -> bool:
     """Whether a passage came from memory rather than from a document."""
     return chunk.source.kind is SourceKind.MEMORY
@@ -87,15 +94,20 @@ def is_memory(chunk: Chunk) -> bool:
 
 def memory_title(said_at: datetime, author: str, time_zone: str) -> str:
     """How a memory is named among an answer's sources: its date and who."""
-    day = said_at.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d")
+    day = local_day(said_at, time_zone)
     return f"{day} · {author}" if author else day
+
+
+def local_day(moment: datetime, time_zone: str) -> str:
+    """The date of `moment` in `time_zone`, YYYY-MM-DD."""
+    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d")
 
 
 def dated_in(passage: Passage, time_zone: str) -> Passage:
     """A recalled memory named by its date in the channel's time zone as it is now (the
     zone may have changed since it was stored)."""
     chunk = passage.chunk
-    if chunk.said_at is None or chunk.source.source_id.startswith(f"{MEMORY_PREFIX}summary:"):
+    if chunk.said_at is None or is_summary(chunk):
         return passage
     said_at = datetime.fromtimestamp(chunk.said_at, UTC)
     source = replace(chunk.source, title=memory_title(said_at, chunk.author or "", time_zone))
@@ -232,16 +244,6 @@ class ChannelMemory:
         # Within the window the window is the filter: the bar would drop a memory that
         # answers "what did we discuss last week?", which names no subject.
         return Recalled(await self.recall(channel, topic, window, min_score=-1.0), window)
-
-    async def in_window(self, channel: ChannelRef, window: TimeWindow) -> list[Memory]:
-        """Every memory of the window, oldest first."""
-        start, end = window.start.timestamp(), window.end.timestamp()
-        kept = [
-            memory
-            for memory in await self.all(channel)
-            if start <= memory.said_at.timestamp() < end
-        ]
-        return kept
 
     async def about(
         self, channel: ChannelRef, topic: str, window: TimeWindow | None = None

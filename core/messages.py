@@ -223,7 +223,6 @@ _CATALOG: dict[str, dict[str, str]] = {
         ENGLISH: "Where we left off on {topic}:",
         KOREAN: "{topic} 이야기, 지난번까지:",
     },
-    "memory_summary_title": {ENGLISH: "summary", KOREAN: "요약"},
     "job_queued": {
         ENGLISH: "⏳ *{title}* is queued ({ahead} ahead of it in this channel).",
         KOREAN: "⏳ *{title}* 대기 중 (이 채널에서 앞에 {ahead}개).",
@@ -248,10 +247,6 @@ _CATALOG: dict[str, dict[str, str]] = {
     "job_resumed": {
         ENGLISH: "🔁 Picking up *{title}* again: indexing was cut off by a restart.",
         KOREAN: "🔁 *{title}* 색인을 다시 시작합니다: 재시작으로 중단되었습니다.",
-    },
-    "jobs_resumed": {
-        ENGLISH: "Picking up {count} unfinished indexing job(s) from before the restart.",
-        KOREAN: "재시작 전에 끝나지 않은 색인 작업 {count}개를 이어서 합니다.",
     },
     "media_no_speech": {
         ENGLISH: "I heard no speech in *{title}*.",

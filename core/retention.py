@@ -13,7 +13,7 @@ from core.embeddings import EmbeddingSet
 from core.generation import consume_within
 from core.ingestion import embed_chunks
 from core.language import detect_language
-from core.memory import MEMORY_PREFIX
+from core.memory import SUMMARY_PREFIX, is_summary
 from core.models import ChatTurn, Chunk, Sampling, Source, SourceKind
 from core.naming import CollectionPurpose
 from core.ports import LanguageModel, VectorStore
@@ -21,7 +21,6 @@ from core.upkeep import PeriodicJob
 
 log = logging.getLogger("ragbot.retention")
 
-SUMMARY_PREFIX = f"{MEMORY_PREFIX}summary:"
 SUMMARY_PROMPT = (
     "You condense a team chat's exchanges of one day into a short dated note for later. "
     "Keep every decision, name, number and open question; two to four sentences; write "
@@ -29,11 +28,6 @@ SUMMARY_PROMPT = (
 )
 SUMMARY_INPUT_CHARS = 6000
 Policy = Literal["condense", "drop", "keep"]
-
-
-def is_summary(chunk: Chunk) -> bool:
-    """Whether a memory is a condensed daily summary."""
-    return chunk.source.source_id.startswith(SUMMARY_PREFIX)
 
 
 class MemoryRetention:
