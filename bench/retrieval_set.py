@@ -36,7 +36,7 @@ from core.context import context_text
 from core.embeddings import EmbeddingSet
 from core.ingestion import IngestionService, IngestionSettings
 from core.models import Attachment, ChannelRef, ChatTurn, Sampling
-from core.names import ChannelNames
+from core.names import ChannelVocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 SET_DIR = ROOT / "tests" / "data" / "retrieval"
@@ -125,8 +125,20 @@ class IndexedSet:
     answering: AnsweringService
     store: QdrantEdgeStore
     chunks: int
+    chunk_size: int
     index_seconds: float
     scratch: tempfile.TemporaryDirectory[str]
+
+    def with_settings(self, answering: AnsweringSettings) -> IndexedSet:
+        """The same index, retrieved from as `answering` says (without a bar)."""
+        service = AnsweringService(
+            self.store,
+            self.answering.embeddings,
+            _NoModel(),
+            replace(answering, min_score=-1.0),
+            self.answering.vocabulary,
+        )
+        return replace(self, answering=service)
 
     async def close(self) -> None:
         """Close the store and remove its files."""
@@ -154,11 +166,11 @@ async def index_set(
         report = await ingestion.index_file(CHANNEL, Attachment(path.name, str(path)), False)
         chunks += report.chunk_count
     seconds = time.perf_counter() - started
-    names = ChannelNames(store, ScriptNameBridge()) if bridge else None
+    names = ChannelVocabulary(store, ScriptNameBridge()) if bridge else None
     service = AnsweringService(
         store, embeddings, _NoModel(), replace(answering, min_score=-1.0), names
     )
-    return IndexedSet(service, store, chunks, seconds, scratch)
+    return IndexedSet(service, store, chunks, chunk_size, seconds, scratch)
 
 
 class _NoModel:
@@ -197,7 +209,8 @@ async def score_questions(
                 if same and evidence in _normal(context_text(passage)):
                     rank = number
                     break
-        top = passages[0] if passages else None
+        # The bar keeps a question when any passage it retrieved clears it.
+        top = max(passages, key=lambda passage: passage.score) if passages else None
         scored.append(
             Scored(
                 question,

@@ -29,7 +29,7 @@ from core.library import ChannelLibrary
 from core.memory import ChannelMemory, MemorySettings
 from core.migration import CollectionMigrator
 from core.models import Sampling
-from core.names import ChannelNames
+from core.names import ChannelVocabulary
 from core.ports import DocumentReader, Embedder, LanguageModel, Transcriber, VectorStore
 from core.rate_limit import RateLimits
 from core.retention import MemoryRetention
@@ -102,6 +102,8 @@ def answering_settings(settings: Settings) -> AnsweringSettings:
         relative_margin=retrieval.relative_margin,
         rank_within_languages=retrieval.rank_within_languages,
         candidates=retrieval.candidates,
+        term_weight=retrieval.term_weight,
+        term_standing=retrieval.term_standing,
     )
 
 
@@ -260,7 +262,7 @@ def bootstrap(
         embeddings,
         model,
         answering_settings(settings),
-        ChannelNames(store, ScriptNameBridge()),
+        ChannelVocabulary(store, ScriptNameBridge()),
         queue,
     )
     ingestion = IngestionService(

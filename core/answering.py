@@ -20,13 +20,14 @@ from core.generation import consume_within
 from core.language import detect_language
 from core.messages import say
 from core.models import Answer, ChannelRef, Exchange, LanguageFilter, Passage, Sampling
-from core.names import ChannelNames
+from core.names import ChannelVocabulary
 from core.naming import CollectionPurpose, collection_name
 from core.ports import LanguageModel, NativeSources, VectorStore
 from core.prompting import build_prompt
 from core.ranking import standings
 from core.scheduling import QUESTION, GenerationQueue
 from core.streaming import StreamingReply
+from core.terms import TermStatistics, terms
 from core.timed_chunks import cited_second
 
 PassageKey = tuple[str, int]
@@ -49,7 +50,7 @@ class AnsweringSettings:
     """
 
     top_k: int = 5
-    min_score: float = 0.595
+    min_score: float = 0.636
     history_turns: int = 3
     prompt_token_budget: int = 1500
     follow_up_tolerance: float = 0.009
@@ -59,6 +60,8 @@ class AnsweringSettings:
     relative_margin: float = 1.0
     rank_within_languages: bool = False
     candidates: int = 20
+    term_weight: float = 0.0
+    term_standing: float = 0.0
 
 
 def _cited_second(passage: Passage, question: str, answer: str) -> float | None:
@@ -79,10 +82,10 @@ class AnsweringService:
         embeddings: EmbeddingSet,
         model: LanguageModel,
         settings: AnsweringSettings,
-        names: ChannelNames | None = None,
+        vocabulary: ChannelVocabulary | None = None,
         queue: GenerationQueue | None = None,
     ) -> None:
-        self._names = names
+        self._vocabulary = vocabulary
         self._queue = queue or GenerationQueue()
         self._store = store
         self._embeddings = embeddings
@@ -93,6 +96,16 @@ class AnsweringService:
     def settings(self) -> AnsweringSettings:
         """The settings in force."""
         return self._settings
+
+    @property
+    def embeddings(self) -> EmbeddingSet:
+        """The embedders queries are embedded with."""
+        return self._embeddings
+
+    @property
+    def vocabulary(self) -> ChannelVocabulary | None:
+        """The channels' names and words, when queries are bridged and weighed by them."""
+        return self._vocabulary
 
     async def retrieve(
         self, channel: ChannelRef, question: str, history: list[Exchange]
@@ -149,8 +162,11 @@ class AnsweringService:
         if ranked:
             # Passages far below the best one are noise to a small model: it answers from
             # the wrong one, or says it does not know.
-            cutoff = max(passage.score for passage in ranked) - self._settings.relative_margin
-            ranked = [passage for passage in ranked if passage.score >= cutoff]
+            # Judged by meaning: a passage repeating a rare word of the question scores far
+            # above its neighbours without the others being noise.
+            best = max(passage.similarity for passage in ranked)
+            cutoff = best - self._settings.relative_margin
+            ranked = [passage for passage in ranked if passage.similarity >= cutoff]
         return await with_context(
             self._store, collection, ranked[:limit], self._settings.context_window
         )
@@ -158,8 +174,11 @@ class AnsweringService:
     async def _search(self, collection: str, query: str, limit: int) -> dict[PassageKey, _Ranked]:
         # The language of what was asked, not of the query with its names bridged.
         language = detect_language(query)
-        if self._names is not None:
-            query = await self._names.bridge(collection, query)
+        statistics = None
+        if self._vocabulary is not None:
+            query = await self._vocabulary.bridge(collection, query)
+            if self._settings.term_weight or self._settings.term_standing:
+                statistics = await self._vocabulary.terms(collection)
         vectors = await self._embeddings.embed_query(query)
         settings = self._settings
         if settings.rank_within_languages:
@@ -175,13 +194,32 @@ class AnsweringService:
             found = [_Ranked(p, standing) for p, standing in standings(pools, vectors.weights)]
         else:
             bonus = settings.cross_language_bonus
-            passages = await self._store.search(collection, vectors, limit * 3 if bonus else limit)
+            # Bonuses can lift a passage from below the nearest few: fetch more to rescore.
+            wide = bool(bonus) or statistics is not None
+            count = max(limit * 3, settings.candidates) if wide else limit
+            passages = await self._store.search(collection, vectors, count)
             found = [_Ranked(p, p.score) for p in self._with_bonus(passages, language)]
+        if statistics is not None:
+            found = self._with_shared_terms(found, statistics, terms(query))
         found.sort(key=lambda item: item.standing, reverse=True)
         return {
             (item.passage.chunk.source.source_id, item.passage.chunk.index): item
             for item in found[:limit]
         }
+
+    def _with_shared_terms(
+        self, found: list[_Ranked], statistics: TermStatistics, question: set[str]
+    ) -> list[_Ranked]:
+        # The rare words a passage shares with the question count for it in both the score
+        # the bar judges and the order (core/terms.py).
+        weight, standing = self._settings.term_weight, self._settings.term_standing
+        ranked = []
+        for item in found:
+            shared = statistics.shared(question, item.passage.chunk.embedded_text)
+            bonus = weight * shared
+            passage = replace(item.passage, score=item.passage.score + bonus, term_bonus=bonus)
+            ranked.append(_Ranked(passage, item.standing + standing * shared))
+        return ranked
 
     def _with_bonus(self, passages: list[Passage], language: str) -> list[Passage]:
         # Multilingual embedders score a passage in the query's own language higher than an

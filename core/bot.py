@@ -113,7 +113,7 @@ def beside_documents(
         if memory_question(memory.chunk.text) not in recent
         and not (memory.chunk.cited and set(memory.chunk.cited) <= titles)
     ]
-    cutoff = max(passage.score for passage in documents) - margin
+    cutoff = max(passage.similarity for passage in documents) - margin
     return [memory for memory in kept if memory.score >= cutoff]
 
 
@@ -403,18 +403,17 @@ class Bot:
             placeholder = await chat.post(message.channel, CURSOR, message.thread_id)
         query = topic or question
         recalled = await self._recall(message.channel, query, time_zone)
-        if recalled.window is not None and not recalled.passages:
+        # A time in the question may be the conversation's ("what did we discuss last
+        # week?") or the subject's ("the outage back in March"): the documents are
+        # searched either way, and their bar tells.
+        passages = await self._answering.retrieve(message.channel, query, history)
+        if recalled.window is not None and not recalled.passages and not passages:
             # A question about a time the channel's memory holds nothing from: said, not
-            # guessed from the documents.
+            # guessed.
             text = say("memory_window_empty", language, window=recalled.window.phrase)
             await chat.edit(placeholder, text)
             await self._remember(message, text, (), time_zone, answered=False)
             return
-        passages = (
-            []
-            if recalled.window is not None
-            else await self._answering.retrieve(message.channel, query, history)
-        )
         beside = beside_documents(
             recalled.passages,
             passages,

@@ -73,9 +73,9 @@ class EmbeddingSet:
 
     async def embed_query(self, text: str) -> QueryVectors:
         """The query in every space, with the weights that score it."""
-        results = await asyncio.gather(
-            *(member.embedder.embed_query(text) for member in self._members)
-        )
+        # One after the other: each engine uses the cores itself, and run at once they
+        # contend for them (measured: p50 24 ms in turn, 26-30 ms at once, on 2 cores).
+        results = [await member.embedder.embed_query(text) for member in self._members]
         vectors = {
             member.embedder.name: tuple(vector)
             for member, vector in zip(self._members, results, strict=True)

@@ -234,6 +234,8 @@ class ChannelMemory:
         """The memories a question calls up: by relevance over memory's bar (or
         `min_score`), or, when it names a time ("last week", 지난주에), the best ones of
         that calendar window in `time_zone`, the question without its time phrase."""
+        if not self._settings.enabled:
+            return Recalled([], None)
         window = None
         if dates is not None:
             window = time_window(question, self.now(), time_zone, dates)

@@ -228,7 +228,8 @@ class LanguageFilter:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk and how close it is to the query (the weighted mean cosine).
+    """A retrieved chunk and how relevant it is to the query: `score` is the weighted mean
+    cosine plus `term_bonus`, what the rare words the two share add (core/terms.py).
 
     `context` holds the neighbouring chunks shown to the model around it, in order;
     `cosines` the cosine in each vector space the score was made from.
@@ -238,6 +239,13 @@ class Passage:
     score: float
     context: tuple[Chunk, ...] = ()
     cosines: dict[str, float] = field(default_factory=dict, compare=False)
+    term_bonus: float = 0.0
+
+    @property
+    def similarity(self) -> float:
+        """The score without the shared words: how close the meaning is, comparable with
+        passages scored by meaning alone (memories)."""
+        return self.score - self.term_bonus
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,29 @@
-"""The proper names of each collection, for bridging a query's names across scripts."""
+"""What each collection's sources say in words: their proper names, for bridging a query's
+names across scripts, and how rare each word is, for weighing the words a question shares
+with a passage."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from core.ports import NameBridge, VectorStore
+from core.terms import TermStatistics
 
 log = logging.getLogger("ragbot.names")
 
 
-class ChannelNames:
-    """Bridges queries to the names a collection's sources hold.
+@dataclass(frozen=True)
+class _Vocabulary:
+    count: int
+    names: set[str]
+    terms: TermStatistics
 
-    The names are read from the stored chunks on first use and read again whenever the
+
+class ChannelVocabulary:
+    """Bridges queries to the names a collection's sources hold, and knows its words.
+
+    Both are read from the stored chunks on first use and read again whenever the
     collection's point count changes (a source indexed or forgotten), so they always match
     what the channel holds, after a restart too.
     """
@@ -20,21 +31,34 @@ class ChannelNames:
     def __init__(self, store: VectorStore, bridge: NameBridge) -> None:
         self._store = store
         self._bridge = bridge
-        self._names: dict[str, tuple[int, set[str]]] = {}
+        self._cached: dict[str, _Vocabulary] = {}
 
     async def bridge(self, collection: str, query: str) -> str:
         """`query` with its names in the script `collection`'s sources use."""
-        count = await self._store.count(collection)
-        if count == 0:
+        vocabulary = await self._vocabulary(collection)
+        if vocabulary is None:
             return query
-        cached = self._names.get(collection)
-        if cached is None or cached[0] != count:
-            chunks = await self._store.all_chunks(collection)
-            texts = [chunk.embedded_text for chunk in chunks]
-            texts += sorted({chunk.source.title for chunk in chunks})
-            cached = (count, self._bridge.names_in(texts))
-            self._names[collection] = cached
-        bridged = self._bridge.bridge(query, cached[1])
+        bridged = self._bridge.bridge(query, vocabulary.names)
         if bridged != query:
             log.info("query names bridged: %r -> %r", query, bridged)
         return bridged
+
+    async def terms(self, collection: str) -> TermStatistics | None:
+        """How rare each word is among the collection's chunks (None while it is empty)."""
+        vocabulary = await self._vocabulary(collection)
+        return vocabulary.terms if vocabulary else None
+
+    async def _vocabulary(self, collection: str) -> _Vocabulary | None:
+        count = await self._store.count(collection)
+        if count == 0:
+            return None
+        cached = self._cached.get(collection)
+        if cached is None or cached.count != count:
+            chunks = await self._store.all_chunks(collection)
+            texts = [chunk.embedded_text for chunk in chunks]
+            titles = sorted({chunk.source.title for chunk in chunks})
+            cached = _Vocabulary(
+                count, self._bridge.names_in(texts + titles), TermStatistics(texts)
+            )
+            self._cached[collection] = cached
+        return cached

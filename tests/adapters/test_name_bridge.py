@@ -10,6 +10,8 @@ import pytest
 
 from adapters.name_bridge import (
     ScriptNameBridge,
+    korean_names_in_latin,
+    match_korean_name,
     match_latin,
     match_phrase,
     romanise,
@@ -71,6 +73,26 @@ def test_no_two_common_korean_words_are_taken_for_a_full_name(channel_names: set
     assert {pair: name for pair, name in false.items() if name} == {}
 
 
+def test_no_common_korean_word_is_taken_for_a_romanised_korean_name(
+    channel_names: set[str],
+) -> None:
+    words = (DATA / "korean-common-words.txt").read_text(encoding="utf-8").split()
+    listed = (DATA / "latin-names.txt").read_text(encoding="utf-8").splitlines()
+    names = korean_names_in_latin(listed) | {name for name in channel_names if "-" in name}
+    assert len(names) >= 20
+    matches = {word: match_korean_name(word, names) for word in words}
+
+    assert {word: name for word, name in matches.items() if name} == {}
+
+
+def test_a_korean_full_name_matches_its_romanisation_in_either_order() -> None:
+    names = {"Dae-jung Lim", "Park Seo-yeon", "Ji-woo Han"}
+    assert match_korean_name("임대중", names) == "Dae-jung Lim"
+    assert match_korean_name("박서연", names) == "Park Seo-yeon"
+    assert match_korean_name("한지우", names) == "Ji-woo Han"
+    assert match_korean_name("한지민", names) is None
+
+
 @pytest.mark.parametrize(
     ("question", "bridged"),
     [
@@ -85,6 +107,11 @@ def test_no_two_common_korean_words_are_taken_for_a_full_name(channel_names: set
         ("헤론 스위트엔 누가 묵어", "Heron Suite엔 누가 묵어"),
         ("브램 카스테야노스가 맡은 활동이 뭐예요?", "Bram Castellanos가 맡은 활동이 뭐예요?"),
         ("토마시 레예스는 왜 빠졌어요?", "Tomasz Reyes는 왜 빠졌어요?"),
+        ("퀼론 장애 원인이 뭐였어?", "Quillon 장애 원인이 뭐였어?"),
+        ("코르비드 랩스는 누가 창업했어요?", "Corvid Labs는 누가 창업했어요?"),
+        ("마로우 베이 로지 와이파이 이름이 뭐였지", "Marrow Bay Lodge 와이파이 이름이 뭐였지"),
+        ("임대중님 마감일 언제였지", "Dae-jung Lim님 마감일 언제였지"),
+        ("한지우 씨 담당이 뭐야", "Ji-woo Han 씨 담당이 뭐야"),
     ],
 )
 def test_names_in_the_other_script_become_the_sources_spelling(

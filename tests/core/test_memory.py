@@ -112,6 +112,17 @@ async def test_an_empty_window_is_said_rather_than_guessed(
     assert harness.model.questions_asked == asked
 
 
+async def test_a_time_in_a_question_about_the_documents_still_finds_them(tmp_path: Path) -> None:
+    harness = remembering(tmp_path, "noted", "It was built in 1887 [1].")
+    await harness.share(harness.write("tower.txt", TOWER))
+    await harness.say("the weather was nice", sent_at=days_ago(40))
+
+    await harness.say("When was the Glimmerstone Tower built, the one we visited last week?")
+
+    assert "1887" in harness.chat.last()
+    assert "tower.txt" in harness.chat.last()
+
+
 async def test_the_memory_command_lists_dates_who_and_links(tmp_path: Path) -> None:
     harness = remembering(tmp_path, "The deploy is on Thursday.")
     await harness.say(

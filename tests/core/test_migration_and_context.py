@@ -9,7 +9,7 @@ from core.answering import AnsweringService, AnsweringSettings
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import embed_chunks
 from core.models import Chunk, Source, StoredPoint, VectorSpace
-from core.names import ChannelNames
+from core.names import ChannelVocabulary
 from core.naming import CollectionPurpose, collection_base, collection_name
 from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, build_harness
 from tests.fakes import MemoryStore, ScriptedModel, WordEmbedder, word_vector
@@ -114,7 +114,7 @@ async def test_the_language_bonus_follows_the_question_asked_not_its_bridged_nam
         embeddings,
         ScriptedModel(),
         AnsweringSettings(min_score=0.0, cross_language_bonus=0.5),
-        ChannelNames(store, _RomanisedToHangul()),
+        ChannelVocabulary(store, _RomanisedToHangul()),
     )
 
     # Bridged, "When does 한빛농장 open" reads as Korean; the question asked is English.

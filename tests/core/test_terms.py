@@ -1,0 +1,93 @@
+"""The rare words a question shares with a passage count for that passage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from core.answering import AnsweringService, AnsweringSettings
+from core.embeddings import EmbeddingSet, WeightedEmbedder
+from core.ingestion import embed_chunks
+from core.models import Chunk, Source
+from core.names import ChannelVocabulary
+from core.naming import CollectionPurpose, collection_name
+from core.terms import TermStatistics, terms
+from tests.core.conftest import CHANNEL_A
+from tests.fakes import MemoryStore, ScriptedModel
+
+
+class _SameVector:
+    """Every text gets the same vector, so only shared words tell passages apart."""
+
+    name = "same"
+    dimension = 4
+
+    async def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        return [[0.5, 0.5, 0.5, 0.5] for _ in texts]
+
+    async def embed_query(self, text: str) -> list[float]:
+        return [0.5, 0.5, 0.5, 0.5]
+
+
+class _NoBridge:
+    def names_in(self, texts: object) -> set[str]:
+        return set()
+
+    def bridge(self, query: str, names: object) -> str:
+        return query
+
+
+def test_terms_are_topic_words_with_korean_particles_taken_off() -> None:
+    assert terms("퀼론은 언제 장애가 났어? What caused the Quillon outage in 2026") == {
+        "퀼론",
+        "장애",
+        "났어",
+        "caused",
+        "quillon",
+        "outage",
+        "2026",
+    }
+
+
+def test_a_word_one_chunk_holds_weighs_about_one_and_a_common_word_little() -> None:
+    statistics = TermStatistics(
+        [f"the office opens at nine, note {n}" for n in range(40)] + ["Quillon failed at night"]
+    )
+
+    assert statistics.rarity("quillon") == pytest.approx(1.0, abs=0.15)
+    assert statistics.rarity("office") < 0.1
+    assert statistics.rarity("unknown") > statistics.rarity("quillon")
+    assert statistics.shared({"quillon", "office"}, "Quillon office") == pytest.approx(
+        statistics.rarity("quillon") + statistics.rarity("office")
+    )
+
+
+async def test_a_passage_sharing_a_rare_word_with_the_question_scores_and_ranks_higher() -> None:
+    store = MemoryStore()
+    embeddings = EmbeddingSet([WeightedEmbedder(_SameVector())])
+    source = Source("s1", "ops.md")
+    chunks = [
+        Chunk(f"Routine maintenance note number {n} for the office.", source, n) for n in range(12)
+    ]
+    chunks.append(Chunk("The Quillon outage was caused by an expired certificate.", source, 12))
+    collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
+    await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, chunks))
+    vocabulary = ChannelVocabulary(store, _NoBridge())
+    plain = AnsweringService(
+        store, embeddings, ScriptedModel(), AnsweringSettings(min_score=0.0), vocabulary
+    )
+    weighted = AnsweringService(
+        store,
+        embeddings,
+        ScriptedModel(),
+        AnsweringSettings(min_score=0.0, term_weight=0.1, term_standing=1.0),
+        vocabulary,
+    )
+    question = "what caused the quillon outage?"
+
+    without = await plain.retrieve(CHANNEL_A, question, [])
+    found = await weighted.retrieve(CHANNEL_A, question, [])
+
+    assert found[0].chunk.index == 12
+    assert found[0].score > without[0].score + 0.1
