@@ -120,6 +120,7 @@ bench: $(TEST_STAMP) $(WHISPER_STAMP)
 	$(PY) bench/store_bench.py
 	$(PY) bench/embedder_bench.py
 	$(PY) bench/retrieval_bench.py
+	$(PY) bench/answer_bench.py
 	LLAMA_CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) bench/llm_bench.py
 	$(PY) bench/concurrency_bench.py
 	$(PY) bench/transcribe_bench.py

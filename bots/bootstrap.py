@@ -104,6 +104,7 @@ def answering_settings(settings: Settings) -> AnsweringSettings:
         candidates=retrieval.candidates,
         term_weight=retrieval.term_weight,
         term_standing=retrieval.term_standing,
+        cross_language_standing=retrieval.cross_language_standing,
     )
 
 

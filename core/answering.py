@@ -62,6 +62,7 @@ class AnsweringSettings:
     candidates: int = 20
     term_weight: float = 0.0
     term_standing: float = 0.0
+    cross_language_standing: float = 0.0
 
 
 def _cited_second(passage: Passage, question: str, answer: str) -> float | None:
@@ -144,11 +145,12 @@ class AnsweringService:
                 tolerance = self._settings.follow_up_tolerance
                 for key, found in candidates.items():
                     before = alone.get(key)
-                    # Only a passage that answered the previous question may come back.
+                    # Only a passage that answered the previous question may come back; the
+                    # dilution is judged by meaning, as the tolerance was calibrated.
                     if (
                         before is not None
                         and before.passage.score >= floor
-                        and found.passage.score >= before.passage.score - tolerance
+                        and found.passage.similarity >= before.passage.similarity - tolerance
                     ):
                         relevant[key] = found
         # What the question found on its own comes first; standings from different
@@ -191,7 +193,11 @@ class AnsweringService:
                 )
             )
             pools[1] = self._with_bonus(pools[1], language)
-            found = [_Ranked(p, standing) for p, standing in standings(pools, vectors.weights)]
+            lift = settings.cross_language_standing
+            found = [
+                _Ranked(p, standing + (lift if self._other_language(p, language) else 0.0))
+                for p, standing in standings(pools, vectors.weights)
+            ]
         else:
             bonus = settings.cross_language_bonus
             # Bonuses can lift a passage from below the nearest few: fetch more to rescore.
@@ -228,11 +234,13 @@ class AnsweringService:
         if not bonus:
             return passages
         return [
-            replace(p, score=p.score + bonus)
-            if p.chunk.language and p.chunk.language != language
-            else p
+            replace(p, score=p.score + bonus) if self._other_language(p, language) else p
             for p in passages
         ]
+
+    @staticmethod
+    def _other_language(passage: Passage, language: str) -> bool:
+        return bool(passage.chunk.language) and passage.chunk.language != language
 
     async def generate(
         self,

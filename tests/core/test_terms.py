@@ -91,3 +91,33 @@ async def test_a_passage_sharing_a_rare_word_with_the_question_scores_and_ranks_
 
     assert found[0].chunk.index == 12
     assert found[0].score > without[0].score + 0.1
+
+
+async def test_the_cross_language_lift_moves_a_passage_in_the_other_language_up() -> None:
+    store = MemoryStore()
+    embeddings = EmbeddingSet([WeightedEmbedder(_SameVector())])
+    english = Chunk("The Quillon outage notes.", Source("en", "notes.md"), 0, language="en")
+    korean = Chunk("퀼론 장애 기록.", Source("ko", "기록.md"), 0, language="ko")
+    collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
+    await store.upsert(
+        collection, embeddings.spaces, await embed_chunks(embeddings, [english, korean])
+    )
+
+    async def first(lift: float) -> str:
+        settings = AnsweringSettings(
+            min_score=0.0,
+            rank_within_languages=True,
+            term_weight=0.0,
+            term_standing=0.5,
+            cross_language_standing=lift,
+        )
+        service = AnsweringService(
+            store, embeddings, ScriptedModel(), settings, ChannelVocabulary(store, _NoBridge())
+        )
+        found = await service.retrieve(CHANNEL_A, "what caused the quillon outage?", [])
+        return found[0].chunk.source.title
+
+    # The English passage shares a rare word with the question; a lift above what that word
+    # adds puts the Korean one first.
+    assert await first(0.0) == "notes.md"
+    assert await first(1.0) == "기록.md"
