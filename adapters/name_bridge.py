@@ -140,6 +140,7 @@ def _surname_pattern() -> str:
     return "|".join(sorted(spellings, key=len, reverse=True))
 
 
+# The channel's names are spelled out again for every query word: each spelling is cached.
 @functools.lru_cache(maxsize=65536)
 def romanise(hangul: str) -> str:
     """Revised Romanization of Hangul syllables (other characters through anyascii)."""
