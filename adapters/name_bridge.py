@@ -20,6 +20,7 @@ import functools
 import itertools
 import re
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
@@ -429,6 +430,36 @@ _LATIN_KOREAN_NAME = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class _NameKinds:
+    """A channel's names sorted by what each is matched against."""
+
+    latin: frozenset[str]
+    phrases: frozenset[str]
+    romanised: frozenset[str]
+    hangul: frozenset[str]
+    vocabulary: frozenset[str]
+    spelled_in_latin: frozenset[str]
+
+
+# A channel's names are the same for every query until its sources change: sorted once.
+@functools.lru_cache(maxsize=16)
+def _kinds_of(names: frozenset[str]) -> _NameKinds:
+    latin = frozenset(n for n in names if not _HANGUL_WORD.search(n) and " " not in n)
+    phrases = frozenset(
+        n for n in names if not _HANGUL_WORD.search(n) and " " in n and "-" not in n
+    )
+    romanised = frozenset(n for n in names if "-" in n and " " in n)
+    return _NameKinds(
+        latin=latin,
+        phrases=phrases,
+        romanised=romanised,
+        hangul=frozenset(n for n in names if _HANGUL_WORD.fullmatch(n)),
+        vocabulary=frozenset(n.casefold() for n in latin),
+        spelled_in_latin=frozenset(p.casefold() for n in romanised for p in n.split()),
+    )
+
+
 class ScriptNameBridge:
     """NameBridge: Hangul words to the channel's Latin names and back."""
 
@@ -444,32 +475,24 @@ class ScriptNameBridge:
 
     def bridge(self, query: str, names: Collection[str]) -> str:
         """`query` with names in the other script replaced by the channel's spelling."""
-        latin = {name for name in names if not _HANGUL_WORD.search(name) and " " not in name}
-        phrases = {
-            name
-            for name in names
-            if not _HANGUL_WORD.search(name) and " " in name and "-" not in name
-        }
-        romanised = {name for name in names if "-" in name and " " in name}
-        hangul = {name for name in names if _HANGUL_WORD.fullmatch(name)}
-        vocabulary = {name.casefold() for name in latin}
-        spelled_in_latin = {part.casefold() for name in romanised for part in name.split()}
+        kinds = _kinds_of(names if isinstance(names, frozenset) else frozenset(names))
+        latin, phrases, hangul = kinds.latin, kinds.phrases, kinds.hangul
 
         def forward(match: re.Match[str]) -> str:
             stem, particle = strip_particle(match.group(0))
             found = None
             if stem not in hangul:
-                found = match_latin(stem, latin) or match_korean_name(stem, romanised)
+                found = match_latin(stem, latin) or match_korean_name(stem, kinds.romanised)
             return f"{found}{particle}" if found else match.group(0)
 
         def backward(match: re.Match[str]) -> str:
             words = match.group(0)
-            if all(part.casefold() in spelled_in_latin for part in words.split()):
+            if all(part.casefold() in kinds.spelled_in_latin for part in words.split()):
                 return words  # the sources spell this Korean name in Latin letters
             # A romanised Korean name ("Park Seo-yeon", "seo-jun") or a capitalised word the
             # sources never spell in Latin letters.
             romanised = "-" in words or " " in words
-            if not romanised and (not words[0].isupper() or words.casefold() in vocabulary):
+            if not romanised and (not words[0].isupper() or words.casefold() in kinds.vocabulary):
                 return words
             found = match_hangul(words, hangul)
             return found or words

@@ -176,13 +176,13 @@ class AnsweringService:
     async def _search(self, collection: str, query: str, limit: int) -> dict[PassageKey, _Ranked]:
         # The language of what was asked, not of the query with its names bridged.
         language = detect_language(query)
+        settings = self._settings
         statistics = None
         if self._vocabulary is not None:
-            query = await self._vocabulary.bridge(collection, query)
-            if self._settings.term_weight or self._settings.term_standing:
-                statistics = await self._vocabulary.terms(collection)
+            query, collection_terms = await self._vocabulary.read(collection, query)
+            if settings.term_weight or settings.term_standing:
+                statistics = collection_terms
         vectors = await self._embeddings.embed_query(query)
-        settings = self._settings
         if settings.rank_within_languages:
             pools = await asyncio.gather(
                 *(

@@ -16,7 +16,7 @@ log = logging.getLogger("ragbot.names")
 @dataclass(frozen=True)
 class _Vocabulary:
     count: int
-    names: set[str]
+    names: frozenset[str]  # frozen: a bridge may keep work per names set
     terms: TermStatistics
 
 
@@ -33,20 +33,16 @@ class ChannelVocabulary:
         self._bridge = bridge
         self._cached: dict[str, _Vocabulary] = {}
 
-    async def bridge(self, collection: str, query: str) -> str:
-        """`query` with its names in the script `collection`'s sources use."""
+    async def read(self, collection: str, query: str) -> tuple[str, TermStatistics | None]:
+        """`query` with its names in the script `collection`'s sources use, and how rare
+        each word is among the collection's chunks (None while it is empty); one lookup."""
         vocabulary = await self._vocabulary(collection)
         if vocabulary is None:
-            return query
+            return query, None
         bridged = self._bridge.bridge(query, vocabulary.names)
         if bridged != query:
             log.info("query names bridged: %r -> %r", query, bridged)
-        return bridged
-
-    async def terms(self, collection: str) -> TermStatistics | None:
-        """How rare each word is among the collection's chunks (None while it is empty)."""
-        vocabulary = await self._vocabulary(collection)
-        return vocabulary.terms if vocabulary else None
+        return bridged, vocabulary.terms
 
     async def _vocabulary(self, collection: str) -> _Vocabulary | None:
         count = await self._store.count(collection)
@@ -57,8 +53,7 @@ class ChannelVocabulary:
             chunks = await self._store.all_chunks(collection)
             texts = [chunk.embedded_text for chunk in chunks]
             titles = sorted({chunk.source.title for chunk in chunks})
-            cached = _Vocabulary(
-                count, self._bridge.names_in(texts + titles), TermStatistics(texts)
-            )
+            names = frozenset(self._bridge.names_in(texts + titles))
+            cached = _Vocabulary(count, names, TermStatistics(texts))
             self._cached[collection] = cached
         return cached
