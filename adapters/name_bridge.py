@@ -38,6 +38,8 @@ _FINALS = ("", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", 
 # fmt: on
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 _NAME = re.compile(r"\b[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]{3,}\b")
+# Not a part of a file name or code (hanbit-farm-recipes.md): titles are read too.
+_LOWER_WORD = re.compile(r"(?<![\w./-])[a-z][a-z\u00c0-\u024f]{4,}\b(?![./-]\w)")
 _CAPITALISED = r"[A-Z\u00c0-\u00de][a-z\u00c0-\u024f]+"
 _PHRASE = re.compile(rf"\b{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{1,2}}\b")
 # Capitalised words that start a sentence or a heading rather than a name.
@@ -201,6 +203,12 @@ def latin_names(texts: Iterable[str]) -> set[str]:
             if before and (before[-1].isalnum() or before[-1] in ",;&("):
                 names.add(match.group(0))
     return names
+
+
+def latin_words(texts: Iterable[str]) -> set[str]:
+    """Lower-case Latin words of five letters or more: a question that writes one of them is
+    about the sources' own word, not a Korean word it might spell."""
+    return {word for text in texts for word in _LOWER_WORD.findall(text)}
 
 
 def latin_phrases(texts: Iterable[str]) -> set[str]:
@@ -393,19 +401,31 @@ def _spellings(hangul: str) -> tuple[str, ...]:
     return tuple(surname + name for surname in surnames for name in givens)
 
 
-def match_hangul(latin: str, words: Collection[str]) -> str | None:
+def match_hangul(
+    latin: str, words: frozenset[str], *, exact_only: bool = False, following: str = ""
+) -> str | None:
     """The Korean word `latin` spells (a whole word, fuzzily, or exactly its first
-    syllables, as "Hanbit" is of 한빛농장), or None."""
+    syllables, as "Hanbit" is of 한빛농장), or None.
+
+    With `exact_only` only an exact romanisation counts (for words written in lower case,
+    which may be any English word). `following` is the word after `latin` in the query: when
+    words that begin with the same syllables part ways (청운키친, 청운타워), the one whose rest
+    sounds like it wins ("Cheongun Tower"), and with none, the syllables they share.
+    """
     spelled = re.sub(r"[^a-z]", "", anyascii(latin).lower())
-    if len(spelled) < 4:
+    if len(spelled) < (5 if exact_only else 4):
         return None
+    # Words this spelling romanises exactly, whole or their first syllables, with the rest.
+    exact = _by_spelling(words).get(spelled, ())
     best, best_score = None, 0.0
-    for word in words:
-        if word.endswith(_VERB_ENDINGS):
-            continue
-        score = max(fuzz.ratio(spelled, spelling) for spelling in _spellings(word))
-        if any(romanise(word[:cut]) == spelled for cut in range(2, len(word))):
-            score = max(score, 100.0)
+    candidates = [(word, 100.0) for word, _ in exact]
+    if not exact_only:
+        candidates += [
+            (word, max(fuzz.ratio(spelled, spelling) for spelling in _spellings(word)))
+            for word in words
+            if not word.endswith(_VERB_ENDINGS)
+        ]
+    for word, score in candidates:
         # Among equals the longest word wins ("Hanbit" is 한빛농장 rather than 한빛: the name
         # the sources give the thing), then the first in order, so a query always bridges
         # the same (a set's order changes with the hash seed).
@@ -413,15 +433,60 @@ def match_hangul(latin: str, words: Collection[str]) -> str | None:
             score == best_score and best is not None and (-len(word), word) < (-len(best), best)
         ):
             best, best_score = word, score
-    return best if best_score >= REVERSE_RATIO else None
+    if best is None or best_score < REVERSE_RATIO:
+        return None
+    return _parted(best, exact, following) if best_score == 100.0 and exact else best
+
+
+@functools.lru_cache(maxsize=16)
+def _by_spelling(words: frozenset[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each romanisation of a word or of its first syllables (two or more): the words so
+    spelled, each with the syllables after the match."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    for word in sorted(words):
+        if word.endswith(_VERB_ENDINGS):
+            continue
+        seen = set()
+        for cut in range(2, len(word) + 1):
+            spelled = romanise(word[:cut])
+            if spelled not in seen:
+                seen.add(spelled)
+                index.setdefault(spelled, []).append((word, word[cut:]))
+    return {spelled: tuple(found) for spelled, found in index.items()}
+
+
+def _parted(best: str, prefixed: Sequence[tuple[str, str]], following: str) -> str:
+    """`best`, unless words sharing its first syllables go on differently: then the one
+    whose rest sounds like `following`, else the syllables they share."""
+    if all(best.startswith(word) for word, _ in prefixed):
+        return best  # one word and its shorter forms (한빛, 한빛농장)
+    if following:
+        key = _latin_key(following)
+        scored = sorted(
+            ((fuzz.ratio(_hangul_key(rest), key), word) for word, rest in prefixed if rest),
+            key=lambda item: (-item[0], item[1]),
+        )
+        if scored and scored[0][0] >= 50 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+            return scored[0][1]
+    words = [word for word, _ in prefixed]
+    shared = next(
+        (
+            length
+            for length in range(min(map(len, words)), 0, -1)
+            if len({w[:length] for w in words}) == 1
+        ),
+        0,
+    )
+    return words[0][:shared] or best
 
 
 # A romanised Korean name: a hyphenated given name with an optional surname before it
 # ("Park Seo-yeon", "seo-jun"), or any capitalised word.
 _ROMANISED_NAME = re.compile(
     rf"\b(?:(?i:{_surname_pattern()})\s+)?(?i:[a-z]+-[a-z]+)\b"
-    r"|\b[A-Z][a-z\u00c0-\u024f]{3,}\b"
+    r"|\b[A-Za-z][a-z\u00c0-\u024f]{3,}\b"
 )
+_FOLLOWING = re.compile(r"[ \t]+([A-Za-z]+)")
 
 
 _SURNAME_SPELLING = rf"(?:{_surname_pattern().title()})"
@@ -445,7 +510,8 @@ class _NameKinds:
 # A channel's names are the same for every query until its sources change: sorted once.
 @functools.lru_cache(maxsize=16)
 def _kinds_of(names: frozenset[str]) -> _NameKinds:
-    latin = frozenset(n for n in names if not _HANGUL_WORD.search(n) and " " not in n)
+    words = frozenset(n for n in names if not _HANGUL_WORD.search(n) and " " not in n)
+    latin = frozenset(n for n in words if not n[0].islower())
     phrases = frozenset(
         n for n in names if not _HANGUL_WORD.search(n) and " " in n and "-" not in n
     )
@@ -455,7 +521,7 @@ def _kinds_of(names: frozenset[str]) -> _NameKinds:
         phrases=phrases,
         romanised=romanised,
         hangul=frozenset(n for n in names if _HANGUL_WORD.fullmatch(n)),
-        vocabulary=frozenset(n.casefold() for n in latin),
+        vocabulary=frozenset(n.casefold() for n in words),
         spelled_in_latin=frozenset(p.casefold() for n in romanised for p in n.split()),
     )
 
@@ -468,6 +534,7 @@ class ScriptNameBridge:
         collected = list(texts)
         return (
             latin_names(collected)
+            | latin_words(collected)
             | latin_phrases(collected)
             | hangul_words(collected)
             | korean_names_in_latin(collected)
@@ -492,9 +559,16 @@ class ScriptNameBridge:
             # A romanised Korean name ("Park Seo-yeon", "seo-jun") or a capitalised word the
             # sources never spell in Latin letters.
             romanised = "-" in words or " " in words
-            if not romanised and (not words[0].isupper() or words.casefold() in kinds.vocabulary):
+            if not romanised and words.casefold() in kinds.vocabulary:
                 return words
-            found = match_hangul(words, hangul)
+            following = _FOLLOWING.match(match.string, match.end())
+            found = match_hangul(
+                words,
+                hangul,
+                # Lower case may be any English word: only an exact romanisation counts.
+                exact_only=not romanised and not words[0].isupper(),
+                following=following.group(1) if following else "",
+            )
             return found or words
 
         def phrase(match: re.Match[str]) -> str:

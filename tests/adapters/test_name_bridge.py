@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,15 @@ TRUE_TRANSLITERATIONS = {
     "포인트": "Point",
     "빌딩": "Building",
 }
+# English words Korean sources write as loanwords: bridged to them, rightly.
+ENGLISH_LOANWORDS = {
+    "hotel": "호텔",
+    "kayak": "카약",
+    "model": "모델",
+    "radio": "라디오",
+    "sauna": "사우나",
+    "seoul": "서울특별시",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +53,7 @@ def channel_names(bridge: ScriptNameBridge) -> set[str]:
 def test_no_common_korean_word_is_taken_for_a_name(channel_names: set[str]) -> None:
     words = (DATA / "korean-common-words.txt").read_text(encoding="utf-8").split()
     listed = (DATA / "latin-names.txt").read_text(encoding="utf-8").split()
-    names = {name for name in channel_names if name.isascii()} | {
+    names = {name for name in channel_names if name.isascii() and name[0].isupper()} | {
         word for word in listed if len(word) >= 4
     }
     assert len(words) >= 1000 and len(names) >= 250
@@ -85,6 +95,31 @@ def test_no_common_korean_word_is_taken_for_a_romanised_korean_name(
     assert {word: name for word, name in matches.items() if name} == {}
 
 
+def test_no_lower_case_english_word_is_taken_for_a_korean_word(bridge: ScriptNameBridge) -> None:
+    texts = {path.stem: path.read_text(encoding="utf-8") for path in (DATA / "documents").iterdir()}
+    english = [text for stem, text in texts.items() if not stem.endswith("-ko")]
+    words = {word.lower() for text in english for word in re.findall(r"[A-Za-z]{5,}", text)}
+    common = (DATA / "korean-common-words.txt").read_text(encoding="utf-8").split()
+    # A channel of Korean sources only: no English word of theirs to leave alone.
+    korean = [text for stem, text in texts.items() if stem.endswith("-ko")]
+    names = bridge.names_in(korean) | set(common)
+    assert len(words) >= 1000 and len(names) >= 2500
+
+    bridged = {word: bridge.bridge(word, names) for word in sorted(words)}
+
+    false = {word: found for word, found in bridged.items() if found != word}
+    assert false == ENGLISH_LOANWORDS
+
+
+def test_a_lower_case_word_the_sources_write_in_latin_letters_stays(
+    bridge: ScriptNameBridge,
+) -> None:
+    names = bridge.names_in(["호텔 예약은 총무팀이 합니다.", "The hotel has a pool."])
+
+    assert bridge.bridge("which hotel do we use", names) == "which hotel do we use"
+    assert bridge.bridge("which hotel do we use", names - {"hotel"}) == "which 호텔 do we use"
+
+
 def test_a_korean_full_name_matches_its_romanisation_in_either_order() -> None:
     names = {"Dae-jung Lim", "Park Seo-yeon", "Ji-woo Han"}
     assert match_korean_name("임대중", names) == "Dae-jung Lim"
@@ -112,6 +147,12 @@ def test_a_korean_full_name_matches_its_romanisation_in_either_order() -> None:
         ("마로우 베이 로지 와이파이 이름이 뭐였지", "Marrow Bay Lodge 와이파이 이름이 뭐였지"),
         ("임대중님 마감일 언제였지", "Dae-jung Lim님 마감일 언제였지"),
         ("한지우 씨 담당이 뭐야", "Ji-woo Han 씨 담당이 뭐야"),
+        (
+            "how far is solmae village from hongcheon town",
+            "how far is 솔매마을길 village from 홍천군 town",
+        ),
+        ("Where is Cheongun Tower?", "Where is 청운타워 Tower?"),
+        ("how much is a meal at cheongun kitchen", "how much is a meal at 청운키친 kitchen"),
     ],
 )
 def test_names_in_the_other_script_become_the_sources_spelling(
