@@ -21,9 +21,10 @@ COPY config ./config
 # llama-cpp-python compiles from source here (several minutes on 2 cores) with the
 # Makefile's portable flags (x86-64-v3 on amd64, armv8-a on arm64, never native, no AMX), so
 # the image runs on any CPU with AVX2 whatever the build machine has; the engine check runs
-# a long prompt through it. The offline model is baked in (models/, 491 MB); mount another
+# a long prompt through it. The offline model is baked in (models/, 1.1 GB); mount another
 # models folder to use other files.
 RUN make install model check-engine PYTHON=python3.11 LLAMA_CPU=portable \
+    PROBE_MODEL=models/qwen2.5-coder-1.5b-instruct.gguf \
     && rm -rf /root/.cache .cache
 
 # Data (vector store, logs, the downloaded default model) lives in a volume.

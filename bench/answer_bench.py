@@ -10,7 +10,8 @@ memory off, so each answer depends on the documents alone). Printed per kind:
 - unrelated questions: "nothing found", no source named.
 
     python bench/answer_bench.py [--kinds near-topic unrelated ...] [--every N]
-        [--model PATH]  (default: the bundled offline model; seed 7)
+        [--model PATH]  (default: the bundled offline model, 1.5B; seed 7;
+        models/qwen2.5-coder-0.5b-instruct.gguf for the tests' small one)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from core.models import Attachment, Author, ChannelRef, IncomingMessage
 from tests.fakes import RecordingChat
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "qwen2.5-coder-0.5b-instruct.gguf"
+MODEL = ROOT / "models" / "qwen2.5-coder-1.5b-instruct.gguf"  # the bot's offline default
 CHANNEL = ChannelRef("bench", "answers", "labelled-set")
 ASKER = Author("u1", "Mina", is_admin=True)
 LANGUAGES = (ENGLISH, KOREAN)

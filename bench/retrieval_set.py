@@ -151,9 +151,11 @@ async def index_set(
     chunk_size: int,
     answering: AnsweringSettings,
     bridge: bool = True,
+    language: str | None = None,
 ) -> IndexedSet:
-    """Index every document through the ingestion path; an answering service over them
-    that retrieves as `answering` says, without a bar (min_score -1)."""
+    """Index every document (only those in `language` when given: a channel holding one
+    language's sources) through the ingestion path; an answering service over them that
+    retrieves as `answering` says, without a bar (min_score -1)."""
     scratch = tempfile.TemporaryDirectory(prefix="ragbot-retrieval-")
     store = QdrantEdgeStore(Path(scratch.name))
     reader = LlamaIndexDocumentReader(chunk_size=chunk_size, chunk_overlap=0)
@@ -163,6 +165,8 @@ async def index_set(
     started = time.perf_counter()
     chunks = 0
     for path in documents():
+        if language is not None and document_language(path) != language:
+            continue
         report = await ingestion.index_file(CHANNEL, Attachment(path.name, str(path)), False)
         chunks += report.chunk_count
     seconds = time.perf_counter() - started

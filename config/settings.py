@@ -100,7 +100,7 @@ class LlmSettings(Section):
         "llama-2-7b-chat.Q4_K_M.gguf"
     )
     default_model_sha256: str = "08a5566d61d7cb6b420c3e4387a39e0078e1f2fe5f055f3a03887385304d4bfa"
-    offline_model_path: Path = Path("models/qwen2.5-coder-0.5b-instruct.gguf")
+    offline_model_path: Path = Path("models/qwen2.5-coder-1.5b-instruct.gguf")
     context_length: int = Field(default=4096, ge=512, le=131072)
     threads: int = Field(default=2, ge=1, le=256)
     temperature: float = Field(default=0.1, ge=0.0, le=2.0)
@@ -116,12 +116,12 @@ class LlmSettings(Section):
 
 class RetrievalSettings(Section):
     top_k: int = Field(default=5, ge=1, le=50)
-    min_score: float = Field(default=0.636, ge=0.0, le=1.0)
+    min_score: float = Field(default=0.640, ge=0.0, le=1.0)
     follow_up_tolerance: float = Field(default=0.009, ge=0.0, le=1.0)
     history_turns: int = Field(default=3, ge=0, le=20)
     prompt_token_budget: int = Field(default=1500, ge=64)
     context_window: int = Field(default=1, ge=0, le=10)
-    cross_language_bonus: float = Field(default=0.03, ge=0.0, le=0.5)
+    cross_language_bonus: float = Field(default=0.05, ge=0.0, le=0.5)
     relative_margin: float = Field(default=0.08, ge=0.0, le=1.0)
     rank_within_languages: bool = True
     candidates: int = Field(default=20, ge=1, le=500)

@@ -50,7 +50,7 @@ class AnsweringSettings:
     """
 
     top_k: int = 5
-    min_score: float = 0.636
+    min_score: float = 0.640
     history_turns: int = 3
     prompt_token_budget: int = 1500
     follow_up_tolerance: float = 0.009
@@ -234,7 +234,9 @@ class AnsweringService:
         if not bonus:
             return passages
         return [
-            replace(p, score=p.score + bonus) if self._other_language(p, language) else p
+            replace(p, score=p.score + bonus, language_bonus=bonus)
+            if self._other_language(p, language)
+            else p
             for p in passages
         ]
 

@@ -229,7 +229,8 @@ class LanguageFilter:
 @dataclass(frozen=True)
 class Passage:
     """A retrieved chunk and how relevant it is to the query: `score` is the weighted mean
-    cosine plus `term_bonus`, what the rare words the two share add (core/terms.py).
+    cosine plus `term_bonus`, what the rare words the two share add (core/terms.py), and
+    `language_bonus`, what a passage in another language than the question gets.
 
     `context` holds the neighbouring chunks shown to the model around it, in order;
     `cosines` the cosine in each vector space the score was made from.
@@ -240,12 +241,13 @@ class Passage:
     context: tuple[Chunk, ...] = ()
     cosines: dict[str, float] = field(default_factory=dict, compare=False)
     term_bonus: float = 0.0
+    language_bonus: float = 0.0
 
     @property
     def similarity(self) -> float:
-        """The score without the shared words: how close the meaning is, comparable with
+        """The score without the bonuses: how close the meaning is, comparable with
         passages scored by meaning alone (memories)."""
-        return self.score - self.term_bonus
+        return self.score - self.term_bonus - self.language_bonus
 
 
 @dataclass(frozen=True)

