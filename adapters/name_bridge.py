@@ -481,7 +481,8 @@ def _parted(best: str, prefixed: Sequence[tuple[str, str]], following: str) -> s
 
 
 # A romanised Korean name: a hyphenated given name with an optional surname before it
-# ("Park Seo-yeon", "seo-jun"), or any capitalised word.
+# ("Park Seo-yeon", "seo-jun"), or any word of four letters or more (capitalised, it may be
+# a name spelled loosely; in lower case only an exact romanisation counts).
 _ROMANISED_NAME = re.compile(
     rf"\b(?:(?i:{_surname_pattern()})\s+)?(?i:[a-z]+-[a-z]+)\b"
     r"|\b[A-Za-z][a-z\u00c0-\u024f]{3,}\b"
@@ -556,8 +557,8 @@ class ScriptNameBridge:
             words = match.group(0)
             if all(part.casefold() in kinds.spelled_in_latin for part in words.split()):
                 return words  # the sources spell this Korean name in Latin letters
-            # A romanised Korean name ("Park Seo-yeon", "seo-jun") or a capitalised word the
-            # sources never spell in Latin letters.
+            # A romanised Korean name ("Park Seo-yeon", "seo-jun") or a word the sources
+            # never write in Latin letters.
             romanised = "-" in words or " " in words
             if not romanised and words.casefold() in kinds.vocabulary:
                 return words

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+import pytest
+
 from core.answering import AnsweringService, AnsweringSettings
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import embed_chunks
@@ -121,3 +123,49 @@ async def test_the_language_bonus_follows_the_question_asked_not_its_bridged_nam
     passages = await service.retrieve(CHANNEL_A, "When does Hanbit open", [])
 
     assert passages[0].score > 1.0
+
+
+async def _service_over(chunks: list[Chunk], settings: AnsweringSettings) -> AnsweringService:
+    store = MemoryStore()
+    embeddings = EmbeddingSet([WeightedEmbedder(WordEmbedder())])
+    collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
+    await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, chunks))
+    return AnsweringService(store, embeddings, ScriptedModel(), settings)
+
+
+ENGLISH_HIT = Chunk("annual leave days per year", Source("s1", "handbook.md"), 0, language="en")
+KOREAN_NEAR = Chunk("annual 연차 휴가", Source("s2", "guide-ko.md"), 0, language="ko")
+QUESTION = "how many annual leave days per year"
+
+
+async def test_the_language_bonus_lifts_a_passage_in_another_language_over_the_bar() -> None:
+    plain = await _service_over([KOREAN_NEAR], AnsweringSettings(min_score=0.0))
+    [found] = await plain.retrieve(CHANNEL_A, QUESTION, [])
+    bar = found.score + 0.01
+
+    without = await _service_over([KOREAN_NEAR], AnsweringSettings(min_score=bar))
+    with_bonus = await _service_over(
+        [KOREAN_NEAR], AnsweringSettings(min_score=bar, cross_language_bonus=0.05)
+    )
+
+    assert await without.retrieve(CHANNEL_A, QUESTION, []) == []
+    [lifted] = await with_bonus.retrieve(CHANNEL_A, QUESTION, [])
+    assert lifted.score == pytest.approx(found.score + 0.05)
+    assert lifted.similarity == pytest.approx(found.score)
+
+
+async def test_the_relative_margin_judges_passages_without_the_language_bonus() -> None:
+    both = [ENGLISH_HIT, KOREAN_NEAR]
+    plain = await _service_over(both, AnsweringSettings(min_score=0.0, relative_margin=1.0))
+    scores = {p.chunk.source.title: p.score for p in await plain.retrieve(CHANNEL_A, QUESTION, [])}
+    gap = scores["handbook.md"] - scores["guide-ko.md"]
+    assert gap > 0.02
+
+    # A bonus that would bring the Korean passage within the margin leaves it out all the same.
+    service = await _service_over(
+        both,
+        AnsweringSettings(min_score=0.0, relative_margin=gap - 0.01, cross_language_bonus=gap),
+    )
+
+    passages = await service.retrieve(CHANNEL_A, QUESTION, [])
+    assert [p.chunk.source.title for p in passages] == ["handbook.md"]
