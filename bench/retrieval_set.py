@@ -277,6 +277,12 @@ def pair(item: Scored, languages: dict[str, str]) -> str:
     return f"{item.question.language}->{languages[item.question.document]}"
 
 
+def asked_across(item: Scored, languages: dict[str, str]) -> bool:
+    """Whether the question is asked in another language than its document's."""
+    document = item.question.document
+    return document is not None and item.question.language != languages[document]
+
+
 def hit_rates(scored: Sequence[Scored], at: int) -> float:
     """Share of answerable questions whose evidence is within the first `at` passages."""
     answerable = [item for item in scored if item.question.answerable]

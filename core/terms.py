@@ -15,16 +15,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-# Particles and endings a Korean word may carry (longest are tried first).
+# Particles and endings a Korean word may carry.
 # fmt: off
-PARTICLES = tuple(sorted(
-    ("은", "는", "이", "가", "을", "를", "에", "에서", "에게", "의", "와", "과", "도", "로", "으로",
-     "만", "까지", "부터", "한테", "께서", "이랑", "랑", "이나", "나", "에는", "에서는", "으로는",
-     "에도", "에서도", "이야", "야", "이에요", "예요", "이고", "하고", "처럼", "보다", "인가요",
-     "인지", "이란", "란", "라는", "이라는", "께", "에요", "요", "는요", "은요", "엔", "에선", "님",
-     "님이", "님은", "님께", "님의", "씨", "씨가", "씨는"),
-    key=len,
-    reverse=True,
+_PARTICLES = frozenset((
+    "은", "는", "이", "가", "을", "를", "에", "에서", "에게", "의", "와", "과", "도", "로", "으로",
+    "만", "까지", "부터", "한테", "께서", "이랑", "랑", "이나", "나", "에는", "에서는", "으로는",
+    "에도", "에서도", "이야", "야", "이에요", "예요", "이고", "하고", "처럼", "보다", "인가요",
+    "인지", "이란", "란", "라는", "이라는", "께", "에요", "요", "는요", "은요", "엔", "에선", "님",
+    "님이", "님은", "님께", "님의", "씨", "씨가", "씨는",
 ))
 # fmt: on
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]{2,}|[0-9][0-9:.,]*[0-9]|[\uac00-\ud7a3]{2,}")
@@ -44,14 +42,14 @@ _STOP = frozenset((
 # fmt: on
 
 
-_PARTICLE_SET = frozenset(PARTICLES)
-_PARTICLE_LENGTHS = sorted({len(particle) for particle in PARTICLES}, reverse=True)
+# Longest first: 에서는 is a particle before 는 is.
+_PARTICLE_LENGTHS = sorted({len(particle) for particle in _PARTICLES}, reverse=True)
 
 
 def strip_particle(word: str) -> tuple[str, str]:
     """A Hangul word split into stem and particle (the particle may be empty)."""
     for length in _PARTICLE_LENGTHS:
-        if len(word) - length >= 2 and word[-length:] in _PARTICLE_SET:
+        if len(word) - length >= 2 and word[-length:] in _PARTICLES:
             return word[:-length], word[-length:]
     return word, ""
 
