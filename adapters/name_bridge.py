@@ -96,6 +96,11 @@ _CLASSES = {
     "n": "N",
 }
 _VOWELS = set("aeiouy")
+# The 으 of 스, 트, 드 before a consonant or at the end of a word: no vowel of the name.
+_EPENTHETIC = re.compile(r"eu(?=[^aeiouy]|$)")
+# Medials that start with a glide (야, 여, 와, 워, 웨, 위...): 웨이포인트 is Waypoint,
+# 유니티 is Unity, so a word starting with one may match either kind of name.
+_GLIDE_MEDIALS = frozenset((2, 3, 6, 7, 9, 10, 12, 14, 15, 16, 17))
 SKELETON_MIN = 3
 NAME_MIN = 5
 SKELETON_RATIO = 88.0
@@ -170,26 +175,43 @@ def skeleton(latin: str) -> str:
     word = re.sub(r"[^a-z]", "", word)
     word = re.sub(r"c(?=[eiy])", "s", word)  # Celeste -> 셀레스트
     word = word.replace("th", "s").replace("ph", "f").replace("sh", "s").replace("ch", "s")
-    word = word.replace("ck", "k").replace("qu", "k").replace("x", "ks").replace("ng", "n")
+    word = word.replace("ck", "k").replace("qu", "k").replace("x", "ks")
+    # A g sounds after ng before a vowel, l or r: Ingrid -> 잉그리드, Hungary -> 헝가리.
+    word = re.sub(r"ng(?![aeiouylr])", "n", word)
     word = word.replace("dg", "j")
     classes: list[str] = []
+    # Only neighbours merge: the t, d and t of Tidewater are three sounds (타이드워터).
+    merges = False
     for position, letter in enumerate(word):
         following = word[position + 1] if position + 1 < len(word) else ""
-        if letter == "r" and following not in _VOWELS:
+        if letter in _VOWELS:
+            merges = False
+            continue
+        if letter == "r" and following not in _VOWELS and following != "w":
             continue
         mapped = _CLASSES.get(letter)
-        if mapped and (not classes or classes[-1] != mapped):
+        if mapped and not (merges and classes[-1] == mapped):
             classes.append(mapped)
+            merges = True
     return "".join(classes)
+
+
+def hangul_skeleton(hangul: str) -> str:
+    """The skeleton of a Hangul word, without the 으 Korean puts between English consonants
+    (스트라 is str)."""
+    return skeleton(_EPENTHETIC.sub("", romanise(hangul)))
 
 
 def _vowel_initial(latin: str) -> bool:
     return anyascii(latin[:1]).lower() in _VOWELS - {"y"}
 
 
-def _hangul_vowel_initial(hangul: str) -> bool:
+def _hangul_vowel_initial(hangul: str) -> bool | None:
+    """Whether the word starts with a vowel (the silent initial ㅇ); None for a glide."""
     code = ord(hangul[0]) - 0xAC00
-    return 0 <= code < 11172 and code // 588 == 11  # the silent initial ㅇ
+    if not (0 <= code < 11172 and code // 588 == 11):
+        return False
+    return None if (code % 588) // 28 in _GLIDE_MEDIALS else True
 
 
 def latin_names(texts: Iterable[str]) -> set[str]:
@@ -252,7 +274,7 @@ def hangul_words(texts: Iterable[str]) -> set[str]:
 @functools.lru_cache(maxsize=65536)
 def _hangul_key(hangul: str) -> str:
     """A Hangul word's romanisation without the vowels Korean adds to English consonants."""
-    spelled = re.sub(r"eu(?=[^aeiouy]|$)", "", romanise(hangul))
+    spelled = _EPENTHETIC.sub("", romanise(hangul))
     spelled = spelled.replace("eo", "e").replace("ae", "e").replace("r", "l")
     return re.sub(r"(.)\1", r"\1", spelled)
 
@@ -267,6 +289,11 @@ def _latin_key(latin: str) -> str:
     word = re.sub(r"dge$", "ji", word).replace("dg", "j")
     word = re.sub(r"ow(?![aeiouy])", "ou", word)
     word = re.sub(r"er$", "E", word)  # Tester -> 테스터, Brandauer -> 브란다우어
+    word = re.sub(r"(?<=[^aeiou])y$", "i", word)  # Ledgerly -> 레저리
+    # A silent e makes the i before it a diphthong: Tidewater -> 타이드워터, Pine -> 파인.
+    word = re.sub(r"i([bdfgklmnpstvz])e(?=[^aeiou]|$)", r"ai\1", word)
+    word = re.sub(r"wa(?!y)", "wo", word)  # Water -> 워터, Walker -> 워커
+    word = word.replace("sz", "s")  # Tomasz -> 토마시
     word = re.sub(r"r(?![aeiouy])", "", word)
     for old, new in (("th", "s"), ("ph", "p"), ("f", "p"), ("v", "b"), ("ck", "k"), ("c", "k")):
         word = word.replace(old, new)
@@ -314,14 +341,16 @@ def _sound_variants(hangul: str) -> list[str]:
 def _best_latin(
     hangul: str, names: Collection[str], spelling_ratio: float
 ) -> tuple[str | None, float]:
-    bones = skeleton(romanise(hangul))
+    bones = hangul_skeleton(hangul)
     if len(bones) < SKELETON_MIN:
         return None, 0.0
     vowel_first = _hangul_vowel_initial(hangul)
     key = _hangul_key(hangul)
     best, best_score = None, 0.0
     for name in names:
-        if len(name) < NAME_MIN or _vowel_initial(name) != vowel_first:
+        if len(name) < NAME_MIN:
+            continue
+        if vowel_first is not None and _vowel_initial(name) != vowel_first:
             continue
         other = skeleton(name)
         if abs(len(other) - len(bones)) > 1 or other[:1] != bones[:1]:

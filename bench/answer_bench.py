@@ -60,14 +60,17 @@ def judge(question: Question, reply: str) -> str:
     for header in SOURCES:
         if header in reply:
             answer, _, sources = reply.partition(header)
-    facts = all(
-        any(re.search(re.escape(option), answer, re.IGNORECASE) for option in fact.split("|"))
-        for fact in question.answer
-    )
-    cited = question.document is not None and question.document in sources
-    if facts and cited:
+    stated = [
+        accepted
+        for accepted in question.accepted
+        if all(
+            any(re.search(re.escape(option), answer, re.IGNORECASE) for option in fact.split("|"))
+            for fact in accepted.answer
+        )
+    ]
+    if any(accepted.document in sources for accepted in stated):
         return "right"
-    return "fact-uncited" if facts else "wrong"
+    return "fact-uncited" if stated else "wrong"
 
 
 GOOD = {

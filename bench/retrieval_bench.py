@@ -74,7 +74,7 @@ async def one_language_channels(
     accuracy of the decision over both channels' questions."""
     questions = load_questions()
     languages = {path.name: document_language(path) for path in documents()}
-    scored = []
+    scored, cross = [], []
     for language, indexed in channels.items():
         asked = [
             question
@@ -82,8 +82,10 @@ async def one_language_channels(
             if not question.on_topic
             or (question.document and languages[question.document] == language)
         ]
-        scored += (await score_questions(indexed.with_settings(answering), asked))[0]
-    cross = [item for item in scored if item.question.on_topic and asked_across(item, languages)]
+        found = (await score_questions(indexed.with_settings(answering), asked))[0]
+        present = [name for name, held in languages.items() if held == language]
+        cross += [item for item in found if asked_across(item, languages, present)]
+        scored += found
     unrelated = [item for item in scored if not item.question.on_topic]
     return (
         f"{sum(item.top_score >= bar for item in cross):>3}/{len(cross):<3} "

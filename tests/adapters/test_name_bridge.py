@@ -27,6 +27,7 @@ TRUE_TRANSLITERATIONS = {
     "픽셀": "Pixel",
     "포인트": "Point",
     "빌딩": "Building",
+    "킥오프": "Kickoff",
 }
 # English words Korean sources write as loanwords: bridged to them, rightly.
 ENGLISH_LOANWORDS = {
@@ -132,6 +133,13 @@ def test_a_korean_full_name_matches_its_romanisation_in_either_order() -> None:
     ("question", "bridged"),
     [
         ("스트라토링크는 연간 얼마 불렀어", "Stratolink는 연간 얼마 불렀어"),
+        # A glide (웨) may start a consonant-initial name; a final y sounds as 리.
+        ("웨이포인트로 출장 예약은 며칠 전에", "Waypoint로 출장 예약은 며칠 전에"),
+        ("레저리에 경비 청구는 언제까지", "Ledgerly에 경비 청구는 언제까지"),
+        # t, d and t apart by vowels are three sounds; the i before a silent e is 아이.
+        ("타이드워터 캠퍼스 구내식당", "Tidewater Campus 구내식당"),
+        # The g after ng before a vowel or r is heard (잉그리드).
+        ("잉그리드가 원인을 찾았어?", "Ingrid가 원인을 찾았어?"),
         ("콕핏 관리 콘솔 포트 번호 알려줘", "Cockpit 관리 콘솔 포트 번호 알려줘"),
         ("브란다우어 연구실이 언제 옮겼지", "Brandauer 연구실이 언제 옮겼지"),
         ("What's Jeong Ha-yun's extension?", "What's 정하윤's extension?"),
