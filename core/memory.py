@@ -17,6 +17,7 @@ from core.messages import say
 from core.models import ChannelRef, Chunk, IncomingMessage, Passage, Source, SourceKind
 from core.naming import CollectionPurpose, collection_name
 from core.ports import PhraseDates, VectorStore
+from core.questions import is_question
 from core.time_windows import TimeWindow, find_time_reference, time_window
 
 log = logging.getLogger("ragbot.memory")
@@ -150,14 +151,16 @@ class ChannelMemory:
         time_zone: str,
         answered: bool = True,
     ) -> bool:
-        """Keep a question and the bot's answer; a question the sources had nothing on is
+        """Keep a question and the bot's answer; a message the sources had nothing on is
         kept without the bot's stock reply (what people told or asked is worth
-        remembering, the refusal is not). True when it was stored."""
+        remembering, the refusal is not), and if it asked something, as an open question:
+        listed and recalled by time, never evidence for an answer. True when stored."""
         who = message.author.name or message.author.id
         text = f"{who}: {message.text.strip()}"
         if answered:
             text += f"\n{self._settings.bot_name}: {_gist(answer)}"
-        return await self._keep(message, text, cited, time_zone)
+        open_question = not answered and is_question(message.text)
+        return await self._keep(message, text, cited, time_zone, open_question)
 
     async def remember_message(self, message: IncomingMessage, time_zone: str) -> bool:
         """Keep a plain channel message (the channel's `remember_messages` is on)."""
@@ -165,7 +168,12 @@ class ChannelMemory:
         return await self._keep(message, f"{who}: {message.text.strip()}", (), time_zone)
 
     async def _keep(
-        self, message: IncomingMessage, text: str, cited: tuple[str, ...], time_zone: str
+        self,
+        message: IncomingMessage,
+        text: str,
+        cited: tuple[str, ...],
+        time_zone: str,
+        open_question: bool = False,
     ) -> bool:
         if not self._settings.enabled or not message.text.strip():
             return False
@@ -186,6 +194,7 @@ class ChannelMemory:
             author=who,
             thread_id=message.thread_id,
             cited=cited,
+            open_question=open_question,
         )
         try:
             points = await embed_chunks(self._embeddings, [chunk])
@@ -207,21 +216,30 @@ class ChannelMemory:
         window: TimeWindow | None = None,
         limit: int | None = None,
         min_score: float | None = None,
+        as_evidence: bool = False,
     ) -> list[Passage]:
         """The memories relevant to `query` (within `window` when given), best first, only
-        those over memory's bar."""
+        those over memory's bar; `as_evidence` leaves out open questions (a question
+        nobody answered states nothing, and recalled for a like question it would be
+        the only "source" of the answer)."""
         if not self._settings.enabled or not query.strip():
             return []
+        wanted = limit or self._settings.top_k
         vectors = await self._embeddings.embed_query(query)
         between = (window.start.timestamp(), window.end.timestamp()) if window else None
         found = await self._store.search(
             self.collection(channel),
             vectors,
-            limit or self._settings.top_k,
+            wanted * 2 if as_evidence else wanted,
             said_between=between,
         )
         floor = self._settings.min_score if min_score is None else min_score
-        return [passage for passage in found if passage.score >= floor]
+        kept = [
+            passage
+            for passage in found
+            if passage.score >= floor and not (as_evidence and passage.chunk.open_question)
+        ]
+        return kept[:wanted]
 
     async def recall_for_question(
         self,
@@ -240,7 +258,8 @@ class ChannelMemory:
         if dates is not None:
             window = time_window(question, self.now(), time_zone, dates)
         if window is None:
-            return Recalled(await self.recall(channel, question, min_score=min_score), None)
+            recalled = await self.recall(channel, question, min_score=min_score, as_evidence=True)
+            return Recalled(recalled, None)
         found = find_time_reference(question)
         topic = found[1] if found else question
         # Within the window the window is the filter: the bar would drop a memory that

@@ -140,7 +140,9 @@ class Chunk:
     chapter). `cue_starts` holds, for a transcript, each caption's offset in `text` and the
     second it starts at, so a citation can point inside the chunk. A memory also carries
     when it was said (`said_at`, UTC epoch seconds), by whom (`author`, a display name), in
-    which platform thread (`thread_id`) and the titles of the sources its answer cited.
+    which platform thread (`thread_id`) and the titles of the sources its answer cited;
+    `open_question` marks a question the bot found nothing on, kept so people can find it
+    but holding no fact to answer from.
     """
 
     text: str
@@ -156,6 +158,7 @@ class Chunk:
     author: str | None = None
     thread_id: str | None = None
     cited: tuple[str, ...] = ()
+    open_question: bool = False
 
     @property
     def embedded_text(self) -> str:

@@ -38,6 +38,7 @@ def chunk_to_payload(chunk: Chunk) -> Payload:
         "author": chunk.author,
         "thread_id": chunk.thread_id,
         "cited": list(chunk.cited),
+        "open_question": chunk.open_question,
     }
 
 
@@ -67,6 +68,7 @@ def payload_to_chunk(payload: Mapping[str, Any]) -> Chunk:
         author=_optional_text(payload.get("author")),
         thread_id=_optional_text(payload.get("thread_id")),
         cited=_texts(payload.get("cited")),
+        open_question=payload.get("open_question") is True,
     )
 
 

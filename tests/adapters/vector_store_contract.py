@@ -94,7 +94,11 @@ NOV_2 = 1_793_577_600.0
 
 
 def memory_chunk(
-    index: int, said_at: float | None, language: str | None = "en", text: str = "We chose stew."
+    index: int,
+    said_at: float | None,
+    language: str | None = "en",
+    text: str = "We chose stew.",
+    open_question: bool = False,
 ) -> Chunk:
     """An exchange remembered in a channel, said at `said_at` (UTC epoch seconds)."""
     return Chunk(
@@ -106,6 +110,7 @@ def memory_chunk(
         author="민지 Kim",
         thread_id="1730000000.000100",
         cited=("Recipes.pdf", "벡터 검색 발표"),
+        open_question=open_question,
     )
 
 
@@ -388,11 +393,17 @@ class VectorStoreContract:
         self, store: VectorStore
     ) -> None:
         memory = memory_chunk(0, NOV_2 + 0.25)
-        await store.upsert(DOCS, SPACES, [point(axis(0), memory), point(axis(1), manual_chunk(0))])
+        question = memory_chunk(1, NOV_2 + 0.5, text="Who chose stew?", open_question=True)
+        await store.upsert(
+            DOCS,
+            SPACES,
+            [point(axis(0), memory), point(axis(1), manual_chunk(0)), point(axis(2), question)],
+        )
 
-        passages = await store.search(DOCS, q(blend({0: 1.0, 1: 0.5})), limit=2)
+        passages = await store.search(DOCS, q(blend({0: 1.0, 1: 0.5, 2: 0.25})), limit=3)
 
-        assert passages[0].chunk == memory
+        assert passages[2].chunk == question and question.open_question
+        assert passages[0].chunk == memory and not memory.open_question
         assert passages[0].chunk.said_at == NOV_2 + 0.25
         assert passages[0].chunk.author == "민지 Kim"
         assert passages[0].chunk.thread_id == "1730000000.000100"

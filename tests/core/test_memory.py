@@ -14,6 +14,7 @@ from core.bot import beside_documents
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.memory import ChannelMemory, MemorySettings
 from core.models import Author, ChannelRef, Chunk, IncomingMessage, Passage, Source
+from core.questions import is_question
 from core.retention import MemoryRetention
 from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, USER, Harness, build_harness, next_id
 from tests.fakes import MemoryStore, ScriptedModel, WordEmbedder
@@ -61,6 +62,40 @@ async def test_a_nothing_found_exchange_is_remembered_too(tmp_path: Path) -> Non
     (kept,) = await harness.memory.all(CHANNEL_A)
     assert kept.text == "Mina: Who owns the goat named Biscuit?"
     assert kept.author == "Mina" and kept.said_at == days_ago(2)
+
+
+async def test_a_question_nothing_answered_is_listed_but_never_evidence_for_another(
+    tmp_path: Path,
+) -> None:
+    harness = remembering(tmp_path, "Biscuit belongs to Jun.")
+    await harness.say("Who owns the goat named Biscuit?", sent_at=days_ago(2))
+
+    await harness.say("Who owns the goat called Biscuit?", author=JUN)
+
+    assert "hold nothing on that" in harness.chat.last()
+    assert harness.model.prompts == []
+    assert harness.memory is not None
+    kept = await harness.memory.all(CHANNEL_A)
+    assert [memory.text for memory in kept] == [
+        "Mina: Who owns the goat named Biscuit?",
+        "Jun: Who owns the goat called Biscuit?",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Who owns the goat named Biscuit?", True),
+        ("what time is standup", True),
+        ("연차는 1년에 며칠이야", True),
+        ("재택 가능한가요", True),
+        ("The stew uses three carrots, remember that", False),
+        ("스튜에는 당근이 세 개 들어가요", False),
+        ("회의는 3시에 해요", False),
+    ],
+)
+def test_questions_are_told_from_statements_in_english_and_korean(text: str, asks: bool) -> None:
+    assert is_question(text) is asks
 
 
 @pytest.mark.parametrize(
