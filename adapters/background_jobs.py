@@ -189,6 +189,9 @@ class ApschedulerJobs:
             else f"memory-{id(self):x}"
         )
         self._handlers: dict[str, Callable[[str], Awaitable[None]]] = {}
+        # The jobs running now: close stops them before the database goes away.
+        self._active: set[asyncio.Task[Any]] = set()
+        self._closing = False
         self._own_engine: AsyncEngine | None = None
         if engine is None and database_url:
             own = self._own_engine = create_async_engine(database_url)
@@ -262,12 +265,20 @@ class ApschedulerJobs:
         )
 
     async def close(self) -> None:
-        """Stop; stored jobs stay for the next start."""
+        """Stop, and the jobs running now with it; stored jobs stay for the next start (a
+        job stopped half-way runs again then: each handler picks up where work stands)."""
+        self._closing = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
             # The asyncio scheduler shuts down on the loop's next turn: let it, so no job
             # starts after close returns.
             await asyncio.sleep(0)
+        running = list(self._active)
+        for task in running:
+            task.cancel()
+        # Before the database is let go: a job left to the loop's own shutdown was
+        # cancelled mid-query there, and APScheduler logged it as a failure.
+        await asyncio.gather(*running, return_exceptions=True)
         if _RUNNING.get(self._name) is self:
             del _RUNNING[self._name]
         if self._store is not None:
@@ -286,10 +297,20 @@ class ApschedulerJobs:
         if work is None:
             log.warning("no handler for background job %s %s", kind, key)
             return
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
         try:
             await work(key)
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
+            log.info("background job %s %s stopped at shutdown; resumes at next start", kind, key)
         except Exception:
             log.exception("background job %s %s failed", kind, key)
+        finally:
+            if task is not None:
+                self._active.discard(task)
 
 
 def _job_id(kind: str, key: str) -> str:

@@ -4,6 +4,7 @@ that submitted them, and the upkeep schedule is kept across restarts."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -149,3 +150,29 @@ async def test_two_bots_in_one_process_each_run_their_own_jobs(tmp_path: Path) -
         for jobs in bots.values():
             await jobs.close()
     assert ran == {"a": ["for-a"], "b": ["for-b"]}
+
+
+async def test_a_job_running_at_close_is_stopped_before_the_database_goes_quietly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    jobs = ApschedulerJobs(sqlite_url(tmp_path / "ragbot.db"))
+    started, stopped = asyncio.Event(), asyncio.Event()
+
+    async def work(key: str) -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()  # a long ingestion, mid-way
+        finally:
+            stopped.set()
+
+    jobs.on("ingest", work)
+    await jobs.start()
+    await jobs.submit("ingest", "channel/long-video")
+    await asyncio.wait_for(started.wait(), 10)
+
+    await jobs.close()
+
+    assert stopped.is_set()
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+    assert "stopped at shutdown" in caplog.text
