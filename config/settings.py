@@ -121,7 +121,7 @@ class RetrievalSettings(Section):
     history_turns: int = Field(default=3, ge=0, le=20)
     prompt_token_budget: int = Field(default=1500, ge=64)
     context_window: int = Field(default=1, ge=0, le=10)
-    cross_language_bonus: float = Field(default=0.05, ge=0.0, le=0.5)
+    cross_language_bonus: float = Field(default=0.07, ge=0.0, le=0.5)
     relative_margin: float = Field(default=0.08, ge=0.0, le=1.0)
     rank_within_languages: bool = True
     candidates: int = Field(default=20, ge=1, le=500)
