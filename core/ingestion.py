@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import uuid
 from dataclasses import dataclass, replace
 
 from core.embeddings import EmbeddingSet
 from core.errors import UserFacingError
 from core.generation import consume_within
-from core.language import detect_language
+from core.language import LANGUAGE_NAMES, detect_language
 from core.links import canonical_video_url, youtube_video_id
 from core.models import (
     Attachment,
@@ -27,10 +28,15 @@ from core.models import (
 from core.naming import CollectionPurpose, collection_name
 from core.ports import DocumentReader, LanguageModel, VectorStore
 
-SUMMARY_PROMPT = (
-    "Summarize the following document in exactly two short sentences, in the document's own "
-    "language. Reply with the two sentences only."
+# The rule after the document, its language named: with the rule first (as a system
+# prompt) the offline models copied the document's first lines, and told "the document's
+# own language" they summarised Korean documents in English.
+SUMMARY_SYSTEM = "You summarize documents shared in a team chat."
+SUMMARY_RULE = (
+    "Summarize the document above in exactly two short sentences, in {language}. "
+    "Reply with the two sentences only."
 )
+_SENTENCE_END = re.compile(r"[.!?。…](?=\s|$)")
 # Enough of the document's start to say what it is about, cheap to read on a CPU.
 SUMMARY_INPUT_CHARS = 2400
 SUMMARY_MAX_TOKENS = 120
@@ -203,9 +209,11 @@ class IngestionService:
             if len(text) >= SUMMARY_INPUT_CHARS:
                 break
             text += chunk.text.strip() + "\n"
+        text = text[:SUMMARY_INPUT_CHARS]
+        language = LANGUAGE_NAMES.get(detect_language(text), "the document's language")
         messages = [
-            ChatTurn("system", SUMMARY_PROMPT),
-            ChatTurn("user", text[:SUMMARY_INPUT_CHARS]),
+            ChatTurn("system", SUMMARY_SYSTEM),
+            ChatTurn("user", f"Document:\n{text}\n\n{SUMMARY_RULE.format(language=language)}"),
         ]
         sampling = Sampling(temperature=0.2, max_new_tokens=SUMMARY_MAX_TOKENS)
         pieces: list[str] = []
@@ -216,5 +224,13 @@ class IngestionService:
         await consume_within(
             self._model.stream(messages, sampling), keep, self._settings.max_generation_seconds
         )
-        summary = " ".join("".join(pieces).split())
+        summary = whole_sentences(" ".join("".join(pieces).split()))
         return summary or None
+
+
+def whole_sentences(text: str) -> str:
+    """`text` without a sentence the token limit cut short (all of it when none ends)."""
+    ends = [match.end() for match in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] == len(text):
+        return text
+    return text[: ends[-1]]

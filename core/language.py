@@ -4,6 +4,8 @@ from __future__ import annotations
 
 KOREAN = "ko"
 ENGLISH = "en"
+# How a prompt names each language to the model.
+LANGUAGE_NAMES = {KOREAN: "Korean", ENGLISH: "English"}
 
 
 def _is_hangul(char: str) -> bool:

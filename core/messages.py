@@ -98,7 +98,7 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "*{title}*에는 자막이 없고, 음성 인식이 꺼져 있습니다.",
     },
     "media_indexed": {
-        ENGLISH: "Indexed *{title}* ({duration}, {transcript}, {lang}): {chunks} chunks.",
+        ENGLISH: "Indexed *{title}* ({duration}, {transcript}, {lang}): {chunks} chunk{chunks_s}.",
         KOREAN: "*{title}* 색인 완료 ({duration}, {transcript}, {lang}): 청크 {chunks}개.",
     },
     "transcript_captions": {ENGLISH: "captions", KOREAN: "자막"},
@@ -257,11 +257,11 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "{name} 님의 질문: {question}",
     },
     "indexed": {
-        ENGLISH: "Indexed *{title}*: {chunks} chunks.",
+        ENGLISH: "Indexed *{title}*: {chunks} chunk{chunks_s}.",
         KOREAN: "*{title}* 색인 완료: 청크 {chunks}개.",
     },
     "reindexed": {
-        ENGLISH: "Re-indexed *{title}*: {chunks} chunks (the old copy was replaced).",
+        ENGLISH: "Re-indexed *{title}*: {chunks} chunk{chunks_s} (the old copy was replaced).",
         KOREAN: "*{title}* 다시 색인 완료: 청크 {chunks}개 (이전 내용을 교체했습니다).",
     },
     "index_failed": {
@@ -297,7 +297,7 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "“{query}”에 여러 자료가 해당합니다: {titles}. `sources`의 번호를 사용하세요.",
     },
     "source_ready": {
-        ENGLISH: "{number}. {title}: {chunks} chunks{added}",
+        ENGLISH: "{number}. {title}: {chunks} chunk{chunks_s}{added}",
         KOREAN: "{number}. {title}: 청크 {chunks}개{added}",
     },
     "source_added": {
@@ -318,7 +318,7 @@ _CATALOG: dict[str, dict[str, str]] = {
         KOREAN: "{number}. {title}: 실패 ({reason}){added}",
     },
     "forgotten": {
-        ENGLISH: "Forgot *{title}* ({chunks} chunks removed).",
+        ENGLISH: "Forgot *{title}* ({chunks} chunk{chunks_s} removed).",
         KOREAN: "*{title}*을(를) 잊었습니다 (청크 {chunks}개 삭제).",
     },
     "reset_done": {
@@ -595,4 +595,10 @@ def say(key: str, language: str = ENGLISH, **values: object) -> str:
     """The sentence `key` in `language` (English when missing), filled with `values`."""
     variants = _CATALOG[key]
     template = variants.get(language, variants[ENGLISH])
-    return template.format(**values)
+    # "{chunks} chunk{chunks_s}": 1 chunk, 3 chunks (Korean counts need no plural).
+    plurals = {
+        f"{name}_s": "" if value == 1 else "s"
+        for name, value in values.items()
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    return template.format(**values, **plurals)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from core.citations import describe_location
 from core.context import context_text
-from core.language import ENGLISH, KOREAN
+from core.language import LANGUAGE_NAMES
 from core.models import ChatTurn, Exchange, Passage
 from core.ports import LanguageModel
 
@@ -22,7 +22,6 @@ ANSWER_RULE = (
     "Answer the question in one or two sentences in {language}, using only the passages "
     "above. If they do not say, answer that you do not know."
 )
-LANGUAGE_NAMES = {KOREAN: "Korean", ENGLISH: "English"}
 # Tokens a chat template adds around every message (role markers, separators).
 TEMPLATE_OVERHEAD_PER_TURN = 12
 # Old answers are context, not content: enough to resolve "it", not enough to crowd passages.

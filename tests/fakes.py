@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import UserFacingError
+from core.ingestion import SUMMARY_SYSTEM
 from core.models import (
     ChannelRef,
     ChatTurn,
@@ -270,7 +271,7 @@ class ScriptedModel:
                     yield " more"
             finally:
                 self.closed_streams += 1
-        if messages[0].content.startswith("Summarize"):
+        if messages[0].content == SUMMARY_SYSTEM:
             answer = self._summary
         else:
             answer = self._answers[min(self.questions_asked, len(self._answers) - 1)]

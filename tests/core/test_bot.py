@@ -24,6 +24,23 @@ async def test_shared_file_is_indexed_with_title_chunk_count_and_summary(harness
     assert "A short summary. It has two sentences." in reply
 
 
+async def test_a_summary_is_asked_after_the_document_in_its_language_and_ends_whole(
+    tmp_path: Path,
+) -> None:
+    model = ScriptedModel(summary="타워는 1887년에 지어졌습니다. 높이는 백이십 미터이고 전망")
+    harness = build_harness(tmp_path, model=model)
+    korean = "글리머스톤 타워는 1887년에 지어졌습니다. 높이는 120미터이며 전망대가 있습니다."
+
+    await harness.share(harness.write("타워.txt", korean))
+
+    _, user = model.prompts[0]
+    assert user.content.startswith("Document:\n글리머스톤 타워")
+    assert user.content.endswith("in Korean. Reply with the two sentences only.")
+    assert harness.chat.last() == (
+        "Indexed *타워.txt*: 1 chunk.\nSummary: 타워는 1887년에 지어졌습니다."
+    )
+
+
 async def test_question_streams_an_answer_that_ends_with_its_sources(harness: Harness) -> None:
     await harness.share(harness.write("tower.txt", TOWER))
     posts_before = harness.chat.count("post")
@@ -194,7 +211,7 @@ async def test_sources_lists_each_source_with_its_chunks_who_added_it_and_when(
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     failed = "blob.dat is not a text file: it holds binary data."
     assert f"1. blob.dat: failed ({failed}), added {today} by Mina" in listing
-    assert f"2. notes.md: 1 chunks, added {today} by Mina" in listing
+    assert f"2. notes.md: 1 chunk, added {today} by Mina" in listing
     assert f"3. tower.txt: 3 chunks, added {today} by Mina" in listing
 
 
@@ -250,9 +267,9 @@ async def test_reindexing_a_file_replaces_the_old_copy(harness: Harness) -> None
 
     await harness.share(path)
 
-    assert "Re-indexed *tower.txt*: 1 chunks" in harness.chat.last()
+    assert "Re-indexed *tower.txt*: 1 chunk" in harness.chat.last()
     await harness.say("sources")
-    assert "tower.txt: 1 chunks" in harness.chat.last()
+    assert "tower.txt: 1 chunk" in harness.chat.last()
 
 
 @pytest.mark.parametrize(
