@@ -295,8 +295,10 @@ def _latin_key(latin: str) -> str:
     word = re.sub(r"wa(?!y)", "wo", word)  # Water -> 워터, Walker -> 워커
     word = word.replace("sz", "s")  # Tomasz -> 토마시
     word = re.sub(r"r(?![aeiouy])", "", word)
+    word = word.replace("ch", "C")  # ch is ch (체스터); the k it may be is a variant
     for old, new in (("th", "s"), ("ph", "p"), ("f", "p"), ("v", "b"), ("ck", "k"), ("c", "k")):
         word = word.replace(old, new)
+    word = word.replace("C", "ch")
     for old, new in (("q", "k"), ("x", "ks"), ("z", "j"), ("r", "l")):
         word = word.replace(old, new)
     word = re.sub(r"(.)\1", r"\1", word)
@@ -342,32 +344,50 @@ def _best_latin(
     hangul: str, names: Collection[str], spelling_ratio: float
 ) -> tuple[str | None, float]:
     bones = hangul_skeleton(hangul)
-    if len(bones) < SKELETON_MIN:
-        return None, 0.0
-    vowel_first = _hangul_vowel_initial(hangul)
     key = _hangul_key(hangul)
+    if len(bones) < SKELETON_MIN:
+        return _spelled_exactly(hangul, key, names), 200.0
+    vowel_first = _hangul_vowel_initial(hangul)
     best, best_score = None, 0.0
     for name in names:
         if len(name) < NAME_MIN:
             continue
         if vowel_first is not None and _vowel_initial(name) != vowel_first:
             continue
-        other = skeleton(name)
-        if abs(len(other) - len(bones)) > 1 or other[:1] != bones[:1]:
-            continue
-        other_key = _latin_key(name)
-        if abs(len(other_key) - len(key)) > 2:
-            continue
-        if other_key[-1:] in ("n", "m", "l") and key[-1:] in _VOWELS:
-            continue
-        consonants = fuzz.ratio(bones, other)
-        spelling = fuzz.ratio(key, other_key)
-        if consonants < SKELETON_RATIO or spelling < spelling_ratio:
-            continue
-        score = consonants + spelling
-        if score > best_score or (score == best_score and best is not None and name < best):
-            best, best_score = name, score
+        for heard in _heard_as(name):
+            other = skeleton(heard)
+            if abs(len(other) - len(bones)) > 1 or other[:1] != bones[:1]:
+                continue
+            other_key = _latin_key(heard)
+            if abs(len(other_key) - len(key)) > 2:
+                continue
+            if other_key[-1:] in ("n", "m", "l") and key[-1:] in _VOWELS:
+                continue
+            consonants = fuzz.ratio(bones, other)
+            spelling = fuzz.ratio(key, other_key)
+            if consonants < SKELETON_RATIO or spelling < spelling_ratio:
+                continue
+            score = consonants + spelling
+            if score > best_score or (score == best_score and best is not None and name < best):
+                best, best_score = name, score
     return best, best_score
+
+
+def _spelled_exactly(hangul: str, key: str, names: Collection[str]) -> str | None:
+    """The name a word of two consonants and three syllables or more spells exactly
+    (사우나 is Sauna): too few consonants to match fuzzily (나라 is not Na-rae)."""
+    if len(hangul) < 3:
+        return None
+    found = sorted(name for name in names if len(name) >= NAME_MIN and _latin_key(name) == key)
+    return found[0] if found else None
+
+
+def _heard_as(name: str) -> tuple[str, ...]:
+    """The ways Korean may hear `name`: a ch sounds as ch (Chesterfield is 체스터필드) or
+    as k (Mocha is 모카, Chronicle 크로니클)."""
+    if "ch" not in name.lower():
+        return (name,)
+    return (name, re.sub("ch", "k", name, flags=re.IGNORECASE))
 
 
 def korean_names_in_latin(texts: Iterable[str]) -> set[str]:
@@ -571,11 +591,16 @@ class ScriptNameBridge:
         latin, phrases, hangul = kinds.latin, kinds.phrases, kinds.hangul
 
         def forward(match: re.Match[str]) -> str:
-            stem, particle = strip_particle(match.group(0))
-            found = None
-            if stem not in hangul:
-                found = match_latin(stem, latin) or match_korean_name(stem, kinds.romanised)
-            return f"{found}{particle}" if found else match.group(0)
+            word = match.group(0)
+            stem, particle = strip_particle(word)
+            # The word whole too: what looks like a particle may end the name (사우나).
+            for name, ending in ((stem, particle), (word, "")) if particle else ((word, ""),):
+                if name in hangul:
+                    continue
+                found = match_latin(name, latin) or match_korean_name(name, kinds.romanised)
+                if found:
+                    return f"{found}{ending}"
+            return word
 
         def backward(match: re.Match[str]) -> str:
             words = match.group(0)

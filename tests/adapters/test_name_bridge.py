@@ -28,6 +28,7 @@ TRUE_TRANSLITERATIONS = {
     "포인트": "Point",
     "빌딩": "Building",
     "킥오프": "Kickoff",
+    "사우나": "Sauna",
 }
 # English words Korean sources write as loanwords: bridged to them, rightly.
 ENGLISH_LOANWORDS = {
@@ -154,6 +155,11 @@ def test_a_korean_full_name_matches_its_romanisation_in_either_order() -> None:
         ("코르비드 랩스는 누가 창업했어요?", "Corvid Labs는 누가 창업했어요?"),
         ("마로우 베이 로지 와이파이 이름이 뭐였지", "Marrow Bay Lodge 와이파이 이름이 뭐였지"),
         ("임대중님 마감일 언제였지", "Dae-jung Lim님 마감일 언제였지"),
+        # A ch may sound as k (Mocha is 모카).
+        ("프로젝트 모카는 몇 버전 코드네임이에요?", "Project Mocha는 몇 버전 코드네임이에요?"),
+        # Two consonants in three syllables: only an exact spelling; 나 ends the name here.
+        ("사우나 부하 테스트에서 초당 몇 건", "Sauna 부하 테스트에서 초당 몇 건"),
+        ("Marisol 오카포는 무슨 일을 해?", "Marisol Okafor는 무슨 일을 해?"),
         ("한지우 씨 담당이 뭐야", "Ji-woo Han 씨 담당이 뭐야"),
         (
             "how far is solmae village from hongcheon town",
@@ -182,3 +188,15 @@ def test_romanisation_and_skeletons_follow_korean_loanword_sounds() -> None:
     assert match_latin("글리머스톤", {"Glimmerstone", "Bergen"}) == "Glimmerstone"
     assert match_latin("버그", {"Bergen"}) is None
     assert match_latin("오케스트라", {"Kestrel"}) is None
+
+
+def test_a_short_word_matches_a_name_only_when_spelled_exactly() -> None:
+    assert match_latin("사우나", {"Sauna"}) == "Sauna"
+    assert match_latin("사우나", {"Sawna"}) is None
+    # Two syllables are too few even when spelled exactly: 나라 is not Nara or Na-rae.
+    assert match_latin("나라", {"Narae", "Nara"}) is None
+
+
+def test_a_ch_is_heard_as_k_or_ch() -> None:
+    assert match_latin("크로니클", {"Chronicle"}) == "Chronicle"
+    assert match_latin("체스터필드", {"Chesterfield"}) == "Chesterfield"
