@@ -27,7 +27,7 @@ from core.prompting import build_prompt
 from core.ranking import standings
 from core.scheduling import QUESTION, GenerationQueue
 from core.streaming import StreamingReply
-from core.terms import TermStatistics, terms
+from core.terms import TermStatistics, word_forms
 from core.timed_chunks import cited_second
 
 PassageKey = tuple[str, int]
@@ -206,7 +206,7 @@ class AnsweringService:
             passages = await self._store.search(collection, vectors, count)
             found = [_Ranked(p, p.score) for p in self._with_bonus(passages, language)]
         if statistics is not None:
-            found = self._with_shared_terms(found, statistics, terms(query))
+            found = self._with_shared_terms(found, statistics, word_forms(query))
         found.sort(key=lambda item: item.standing, reverse=True)
         return {
             (item.passage.chunk.source.source_id, item.passage.chunk.index): item
@@ -214,7 +214,7 @@ class AnsweringService:
         }
 
     def _with_shared_terms(
-        self, found: list[_Ranked], statistics: TermStatistics, question: set[str]
+        self, found: list[_Ranked], statistics: TermStatistics, question: list[frozenset[str]]
     ) -> list[_Ranked]:
         # The rare words a passage shares with the question count for it in both the score
         # the bar judges and the order (core/terms.py).

@@ -42,6 +42,11 @@ _STOP = frozenset((
 # fmt: on
 
 
+# A noun made a verb by 하다 or 되다 (전화하면, 처리했대, 연결됩니다): the noun is the topic.
+_NOUN_VERB = re.compile(
+    r"([\uac00-\ud7a3]{2,}?)(?:하|해|했|할|한|함|합|되|돼|됐|될|된|됩)[\uac00-\ud7a3]*$"
+)
+
 # Longest first: 에서는 is a particle before 는 is.
 _PARTICLE_LENGTHS = sorted({len(particle) for particle in _PARTICLES}, reverse=True)
 
@@ -54,17 +59,36 @@ def strip_particle(word: str) -> tuple[str, str]:
     return word, ""
 
 
+def word_forms(text: str) -> list[frozenset[str]]:
+    """The topic words of a question (as `terms` finds them), each with the forms a
+    passage may hold it in: the word whole too when a one-syllable particle may be its own
+    end (바로페이: the 이 may be a particle)."""
+    found: dict[frozenset[str], None] = {}
+    for word in _WORD.findall(text):
+        forms = _forms(word)
+        if forms and "\uac00" <= word[0] <= "\ud7a3" and len(strip_particle(word)[1]) == 1:
+            forms |= _forms(word, whole=True)
+        if forms:
+            found[frozenset(forms)] = None
+    return list(found)
+
+
 def terms(text: str) -> set[str]:
     """The words of `text` that can carry a topic: Latin words of three letters or more,
-    figures, Hangul word stems; lower-cased, question words left out."""
-    found = set()
-    for word in _WORD.findall(text):
-        if "\uac00" <= word[0] <= "\ud7a3":
-            word = strip_particle(word)[0]
-        word = word.casefold()
-        if word not in _STOP:
-            found.add(word)
-    return found
+    figures, Hangul word stems (and the noun of a 하다 or 되다 verb: 전화하면 holds 전화);
+    lower-cased, question words left out."""
+    return {form for word in _WORD.findall(text) for form in _forms(word)}
+
+
+def _forms(word: str, whole: bool = False) -> set[str]:
+    if not "\uac00" <= word[0] <= "\ud7a3":
+        folded = word.casefold()
+        return set() if folded in _STOP else {folded}
+    stem = word if whole else strip_particle(word)[0]
+    if word in _STOP or stem in _STOP or strip_particle(word)[0] in _STOP:
+        return set()
+    verb = _NOUN_VERB.match(stem)
+    return {stem} | ({verb.group(1)} - _STOP if verb else set())
 
 
 class TermStatistics:
@@ -91,9 +115,12 @@ class TermStatistics:
         held = self._frequencies.get(word, 0)
         return max(0.0, math.log((self._count + 1) / (held + 0.5)) / self._scale)
 
-    def shared(self, question: set[str], text: str) -> float:
-        """The summed rarity of the question's words that `text` holds."""
+    def shared(self, question: Iterable[frozenset[str]], text: str) -> float:
+        """The summed rarity of the question's words (word_forms) that `text` holds, each
+        word counted once, by its rarest form there."""
         words = self._words.get(text)
         if words is None:
             words = frozenset(terms(text))
-        return sum(self.rarity(word) for word in question & words)
+        return sum(
+            max(self.rarity(form) for form in held) for forms in question if (held := forms & words)
+        )

@@ -12,7 +12,7 @@ from core.ingestion import embed_chunks
 from core.models import Chunk, Source
 from core.names import ChannelVocabulary
 from core.naming import CollectionPurpose, collection_name
-from core.terms import TermStatistics, terms
+from core.terms import TermStatistics, terms, word_forms
 from tests.core.conftest import CHANNEL_A
 from tests.fakes import MemoryStore, ScriptedModel
 
@@ -39,7 +39,7 @@ class _NoBridge:
 
 
 def test_terms_are_topic_words_with_korean_particles_taken_off() -> None:
-    assert terms("퀼론은 언제 장애가 났어? What caused the Quillon outage in 2026") == {
+    assert terms("퀼론에서 언제 장애 났어? What caused the Quillon outage in 2026") == {
         "퀼론",
         "장애",
         "났어",
@@ -50,6 +50,36 @@ def test_terms_are_topic_words_with_korean_particles_taken_off() -> None:
     }
 
 
+def test_a_one_syllable_particle_may_be_the_words_own_end() -> None:
+    # 이 is a particle, and the end of the name 바로페이.
+    assert word_forms("바로페이 장애") == [frozenset({"바로페이", "바로페"}), frozenset({"장애"})]
+    assert "바로페이" in terms("바로페이와 누리결제를 씁니다")
+
+
+def test_a_verb_made_of_a_noun_holds_the_noun() -> None:
+    assert "전화" in terms("어디로 전화하면 돼")
+    assert "처리" in terms("초당 몇 건 처리했대")
+    assert "연결" in terms("담당 엔지니어에게 연결됩니다")
+
+
+def test_question_words_and_their_particles_are_left_out() -> None:
+    assert terms("어디로 가야 돼? 언제가 좋아") == {"가야", "좋아"}
+
+
+def test_a_question_word_counts_once_whichever_of_its_forms_a_passage_holds() -> None:
+    passage = "바로페이와 누리결제 핫라인은 1600-7720번입니다."
+    statistics = TermStatistics([passage] + ["회의 메모"] * 20)
+    question = word_forms("바로페이 쪽 장애면 어디로 전화하면 돼")
+
+    assert statistics.shared(question, passage) == pytest.approx(statistics.rarity("바로페이"))
+
+
+def test_a_passage_holds_stems_not_the_particles_of_its_words() -> None:
+    # The question's whole words are tried against stems: 회사가 matches 회사, and an
+    # inflected form the passage repeats exactly counts no more than the stem.
+    assert terms("회사가 내줍니다") == {"회사", "내줍니다"}
+
+
 def test_a_word_one_chunk_holds_weighs_about_one_and_a_common_word_little() -> None:
     statistics = TermStatistics(
         [f"the office opens at nine, note {n}" for n in range(40)] + ["Quillon failed at night"]
@@ -58,7 +88,7 @@ def test_a_word_one_chunk_holds_weighs_about_one_and_a_common_word_little() -> N
     assert statistics.rarity("quillon") == pytest.approx(1.0, abs=0.15)
     assert statistics.rarity("office") < 0.1
     assert statistics.rarity("unknown") > statistics.rarity("quillon")
-    assert statistics.shared({"quillon", "office"}, "Quillon office") == pytest.approx(
+    assert statistics.shared(word_forms("quillon office"), "Quillon office") == pytest.approx(
         statistics.rarity("quillon") + statistics.rarity("office")
     )
 
