@@ -593,10 +593,10 @@ class ScriptNameBridge:
         def forward(match: re.Match[str]) -> str:
             word = match.group(0)
             stem, particle = strip_particle(word)
+            if stem in hangul or word in hangul:
+                return word  # the sources write this word in Hangul
             # The word whole too: what looks like a particle may end the name (사우나).
             for name, ending in ((stem, particle), (word, "")) if particle else ((word, ""),):
-                if name in hangul:
-                    continue
                 found = match_latin(name, latin) or match_korean_name(name, kinds.romanised)
                 if found:
                     return f"{found}{ending}"

@@ -175,6 +175,15 @@ def test_names_in_the_other_script_become_the_sources_spelling(
     assert bridge.bridge(question, channel_names) == bridged
 
 
+def test_a_word_the_sources_write_in_hangul_stays_with_its_particle(
+    bridge: ScriptNameBridge,
+) -> None:
+    # 사우나 is a word of these sources: neither its stem (사우) nor the whole word bridges.
+    names = bridge.names_in(["사우나는 3층에 있습니다.", "The Sauna harness ran overnight."])
+
+    assert bridge.bridge("사우나 몇 층이야", names) == "사우나 몇 층이야"
+
+
 def test_a_question_without_names_of_the_channel_is_left_alone(
     bridge: ScriptNameBridge, channel_names: set[str]
 ) -> None:
