@@ -18,15 +18,13 @@ class _Span:
     best: Passage
     first: int
     last: int
-    sections: set[str | None]
 
 
 async def with_context(
     store: VectorStore, collection: str, passages: list[Passage], window: int
 ) -> list[Passage]:
     """`passages` (best first) each with the chunks up to `window` either side as context;
-    overlapping or touching windows of one source are merged, in the place of the first
-    and with the score of the highest-scoring (the one that cleared the bar)."""
+    overlapping or touching windows of one source are merged into the better passage."""
     if window <= 0:
         return [replace(p, context=(p.chunk,)) for p in passages]
     spans: list[_Span] = []
@@ -37,19 +35,16 @@ async def with_context(
             same = span.best.chunk.source.source_id == passage.chunk.source.source_id
             if same and first <= span.last + 1 and last >= span.first - 1:
                 span.first, span.last = min(span.first, first), max(span.last, last)
-                span.sections.add(passage.chunk.heading)
-                if passage.score > span.best.score:
-                    span.best = passage
                 break
         else:
-            spans.append(_Span(passage, first, last, {passage.chunk.heading}))
+            spans.append(_Span(passage, first, last))
     result = []
     for span in spans:
         source_id = span.best.chunk.source.source_id
         chunks = await store.chunks(collection, source_id, span.first, span.last)
-        # A window never crosses into a section no hit is in: its text is about something
-        # else.
-        context = tuple(c for c in chunks if c.heading in span.sections) or (span.best.chunk,)
+        # A window never crosses into another section: its text is about something else.
+        section = span.best.chunk.heading
+        context = tuple(c for c in chunks if c.heading == section) or (span.best.chunk,)
         result.append(replace(span.best, context=context))
     return result
 
