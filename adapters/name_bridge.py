@@ -382,6 +382,7 @@ def _spelled_exactly(hangul: str, key: str, names: Collection[str]) -> str | Non
     return found[0] if found else None
 
 
+@functools.lru_cache(maxsize=65536)
 def _heard_as(name: str) -> tuple[str, ...]:
     """The ways Korean may hear `name`: a ch sounds as ch (Chesterfield is 체스터필드) or
     as k (Mocha is 모카, Chronicle 크로니클)."""

@@ -65,9 +65,7 @@ def word_forms(text: str) -> list[frozenset[str]]:
     end (바로페이: the 이 may be a particle)."""
     found: dict[frozenset[str], None] = {}
     for word in _WORD.findall(text):
-        forms = _forms(word)
-        if forms and "\uac00" <= word[0] <= "\ud7a3" and len(strip_particle(word)[1]) == 1:
-            forms |= _forms(word, whole=True)
+        forms = _forms(word, whole=True)
         if forms:
             found[frozenset(forms)] = None
     return list(found)
@@ -81,14 +79,17 @@ def terms(text: str) -> set[str]:
 
 
 def _forms(word: str, whole: bool = False) -> set[str]:
+    """`word`'s topic forms; with `whole`, the word itself beside its stem when the particle
+    taken off is one syllable."""
     if not "\uac00" <= word[0] <= "\ud7a3":
         folded = word.casefold()
         return set() if folded in _STOP else {folded}
-    stem = word if whole else strip_particle(word)[0]
-    if word in _STOP or stem in _STOP or strip_particle(word)[0] in _STOP:
+    stem, particle = strip_particle(word)
+    if word in _STOP or stem in _STOP:
         return set()
-    verb = _NOUN_VERB.match(stem)
-    return {stem} | ({verb.group(1)} - _STOP if verb else set())
+    stems = {stem, word} if whole and len(particle) == 1 else {stem}
+    nouns = {verb.group(1) for form in stems if (verb := _NOUN_VERB.match(form))}
+    return stems | (nouns - _STOP)
 
 
 class TermStatistics:

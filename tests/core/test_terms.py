@@ -39,7 +39,7 @@ class _NoBridge:
 
 
 def test_terms_are_topic_words_with_korean_particles_taken_off() -> None:
-    assert terms("퀼론에서 언제 장애 났어? What caused the Quillon outage in 2026") == {
+    assert terms("퀼론은 언제 장애가 났어? What caused the Quillon outage in 2026") == {
         "퀼론",
         "장애",
         "났어",
