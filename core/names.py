@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from core.ports import NameBridge, VectorStore
+from core.ports import NameBridge, VectorStore, WordAnalyser
 from core.terms import TermStatistics
 
 log = logging.getLogger("ragbot.names")
@@ -28,9 +28,12 @@ class ChannelVocabulary:
     what the channel holds, after a restart too.
     """
 
-    def __init__(self, store: VectorStore, bridge: NameBridge) -> None:
+    def __init__(
+        self, store: VectorStore, bridge: NameBridge, analyser: WordAnalyser | None = None
+    ) -> None:
         self._store = store
         self._bridge = bridge
+        self._analyser = analyser
         self._cached: dict[str, _Vocabulary] = {}
 
     async def read(self, collection: str, query: str) -> tuple[str, TermStatistics | None]:
@@ -54,6 +57,6 @@ class ChannelVocabulary:
             texts = [chunk.embedded_text for chunk in chunks]
             titles = sorted({chunk.source.title for chunk in chunks})
             names = frozenset(self._bridge.names_in(texts + titles))
-            cached = _Vocabulary(count, names, TermStatistics(texts))
+            cached = _Vocabulary(count, names, TermStatistics(texts, self._analyser))
             self._cached[collection] = cached
         return cached

@@ -31,6 +31,7 @@ from core.models import (
     ThreadMessage,
     Transcript,
     VectorSpace,
+    WordParts,
 )
 
 # Awaited with the fraction of a long step done, in [0, 1].
@@ -327,6 +328,14 @@ class NameBridge(Protocol):
 
     def bridge(self, query: str, names: Collection[str]) -> str:
         """`query` with names written in another script replaced by the sources' spelling."""
+        ...
+
+
+class WordAnalyser(Protocol):
+    """Splits a Hangul word into its morphemes (a Korean morphological analyser)."""
+
+    def parts(self, word: str) -> WordParts:
+        """The nouns and predicates of one Hangul word."""
         ...
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import pytest
+
 from core.answering import AnsweringService, AnsweringSettings
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.models import Chunk, Exchange, Source, StoredPoint, VectorSpace
@@ -48,9 +50,7 @@ PREVIOUS = "Who designed the tower?"
 FOLLOW_UP = "And how tall is it?"
 
 
-async def retrieve(
-    question_scores: dict[str, float], question: str, history: list[Exchange]
-) -> list[str]:
+async def tower_service(question_scores: dict[str, float]) -> AnsweringService:
     store = MemoryStore()
     tower = Chunk("The tower is 212 m tall.", Source("s1", "tower.txt"), 0)
     await store.upsert(
@@ -65,6 +65,13 @@ async def retrieve(
         ScriptedModel(),
         AnsweringSettings(min_score=0.8, follow_up_tolerance=0.01),
     )
+    return service
+
+
+async def retrieve(
+    question_scores: dict[str, float], question: str, history: list[Exchange]
+) -> list[str]:
+    service = await tower_service(question_scores)
     passages = await service.retrieve(CHANNEL_A, question, history)
     return [passage.chunk.text for passage in passages]
 
@@ -72,6 +79,17 @@ async def retrieve(
 async def test_a_passage_below_the_bar_is_not_relevant() -> None:
     assert await retrieve({"q": 0.79}, "q", []) == []
     assert await retrieve({"q": 0.80}, "q", []) == ["The tower is 212 m tall."]
+
+
+@pytest.mark.parametrize("score", [0.78, 0.799, 0.80, 0.9])
+async def test_the_best_match_scores_what_the_bar_judges(score: float) -> None:
+    service = await tower_service({"q": score})
+
+    best = await service.best_match(CHANNEL_A, "q")
+    found = await service.retrieve(CHANNEL_A, "q", [])
+
+    assert best is not None and math.isclose(best.score, score, abs_tol=1e-6)
+    assert bool(found) == (best.score >= service.settings.min_score)
 
 
 async def test_a_follow_up_that_stays_on_the_topic_finds_the_passage() -> None:

@@ -9,7 +9,7 @@ import pytest
 from core.answering import AnsweringService, AnsweringSettings
 from core.embeddings import EmbeddingSet, WeightedEmbedder
 from core.ingestion import embed_chunks
-from core.models import Chunk, Source
+from core.models import Chunk, Source, WordParts
 from core.names import ChannelVocabulary
 from core.naming import CollectionPurpose, collection_name
 from core.terms import TermStatistics, terms, word_forms
@@ -28,6 +28,20 @@ class _SameVector:
 
     async def embed_query(self, text: str) -> list[float]:
         return [0.5, 0.5, 0.5, 0.5]
+
+
+class _TableAnalyser:
+    """A morphological analyser by table: each test states the analyses it relies on."""
+
+    def __init__(self, table: dict[str, WordParts]) -> None:
+        self._table = table
+
+    def parts(self, word: str) -> WordParts:
+        return self._table[word]
+
+
+def _nouns(*nouns: str, predicate: bool = False) -> WordParts:
+    return WordParts(frozenset(nouns), bool(nouns), predicate)
 
 
 class _NoBridge:
@@ -151,3 +165,51 @@ async def test_the_cross_language_lift_moves_a_passage_in_the_other_language_up(
     # adds puts the Korean one first.
     assert await first(0.0) == "notes.md"
     assert await first(1.0) == "기록.md"
+
+
+def test_with_an_analyser_a_korean_word_counts_by_its_nouns_not_its_verbs_or_adverbs() -> None:
+    analyser = _TableAnalyser(
+        {
+            "생크림": _nouns("생크림", "크림"),
+            "없이": _nouns(),
+            "까르보나라": _nouns("까르보나라"),
+            "만드는": _nouns(predicate=True),
+            "법": _nouns(),
+        }
+    )
+
+    # The rules alone take the verb 만드는 and the adverb 없이 for topics.
+    assert {"없이", "만드"} <= terms("생크림 없이 까르보나라 만드는 법")
+    assert terms("생크림 없이 까르보나라 만드는 법", analyser) == {"생크림", "크림", "까르보나라"}
+
+
+def test_with_an_analyser_a_word_without_a_predicate_keeps_its_stem_beside_its_nouns() -> None:
+    # The analyser splits the product name oddly (an adverb and a noun); the stem still counts.
+    analyser = _TableAnalyser(
+        {"바로페이": _nouns("페이"), "전화하면": _nouns("전화", predicate=True)}
+    )
+
+    assert word_forms("바로페이 전화하면", analyser) == [
+        frozenset({"바로페이", "바로페", "페이"}),
+        frozenset({"전화"}),
+    ]
+
+
+def test_the_statistics_find_a_questions_words_as_they_found_the_chunks_words() -> None:
+    analyser = _TableAnalyser(
+        {
+            "수수료율이": _nouns("수수료", "수수료율"),
+            "수수료는": _nouns("수수료"),
+            "입니다": _nouns(predicate=True),
+            "회의": _nouns("회의"),
+            "메모": _nouns("메모"),
+        }
+    )
+    statistics = TermStatistics(["수수료는 2%입니다"] + ["회의 메모"] * 20, analyser)
+
+    question = statistics.question_forms("수수료율이")
+
+    assert statistics.shared(question, "수수료는 2%입니다") == pytest.approx(
+        statistics.rarity("수수료")
+    )
+    assert statistics.shared(word_forms("수수료율이"), "수수료는 2%입니다") == 0.0
