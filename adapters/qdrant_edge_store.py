@@ -48,6 +48,7 @@ from core.models import (
 )
 from core.payload import (
     SOURCE_KEYS,
+    best_ids,
     best_passages,
     candidate_limit,
     check_vectors,
@@ -170,18 +171,18 @@ class QdrantEdgeStore:
             if shard is None:
                 return []
             cosines: dict[object, dict[str, float]] = {}
-            payloads: dict[object, dict[str, object]] = {}
+            # Payloads (the chunk's text and all) are read for the passages returned only:
+            # converting every candidate's took most of a search (1.5 ms of 1.6 for 80).
             for name, vector in query.vectors.items():
                 request = QueryRequest(
                     query=Query.Nearest(list(vector), using=name),
                     filter=admitted,
                     limit=candidate_limit(limit),
-                    with_payload=True,
+                    with_payload=False,
                     with_vector=False,
                 )
                 for hit in shard.query(request):
                     cosines.setdefault(hit.id, {})[name] = hit.score
-                    payloads[hit.id] = dict(hit.payload or {})
             # A candidate one space proposed is scored exactly in the others too.
             for name, vector in query.vectors.items():
                 missing = {point_id for point_id, by in cosines.items() if name not in by}
@@ -196,6 +197,11 @@ class QdrantEdgeStore:
                 )
                 for hit in shard.query(request):
                     cosines[hit.id][name] = hit.score
+            best = best_ids(cosines, query, limit)
+            payloads = {
+                record.id: dict(record.payload or {})
+                for record in shard.retrieve(best, with_payload=True, with_vector=False)
+            }
             return best_passages(cosines, payloads, query, limit)
 
         return await self._run(work)

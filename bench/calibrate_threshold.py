@@ -33,13 +33,14 @@ from bench.retrieval_set import (
     auc,
     balanced_accuracy,
     best_cut,
-    best_shared_threshold,
+    calibration_part,
     decision_accuracy,
     index_set,
     load_questions,
     score_questions,
     score_small_channels,
     shared_balanced_accuracy,
+    shared_bar,
     small_channels,
 )
 from bots.bootstrap import answering_settings, build_embeddings, build_word_analyser
@@ -80,7 +81,7 @@ class Calibration:
     @property
     def calibration_part(self) -> list[Scored]:
         """The questions the bar was chosen on."""
-        return [item for item in self.scored if not item.question.held_out]
+        return calibration_part(self.scored)
 
     @property
     def held_out_part(self) -> list[Scored]:
@@ -153,9 +154,8 @@ async def measure(settings: Settings | None = None) -> Calibration:
             for channel in group:
                 await channel.indexed.close()
     shapes = [scored, *smaller.values()]
-    calibration = [[item for item in shape if not item.question.held_out] for shape in shapes]
     held_out = [[item for item in shape if item.question.held_out] for shape in shapes]
-    threshold, accuracy = best_shared_threshold(calibration)
+    threshold, accuracy = shared_bar(shapes)
     follow_ups = await measure_follow_ups(embeddings)
     tolerance, tolerance_hit = best_cut(
         (-item.dilution for item in follow_ups), lambda t: tolerance_accuracy(follow_ups, t)

@@ -42,8 +42,8 @@ from bench.retrieval_set import (
     asked_across,
     auc,
     balanced_accuracy,
-    best_shared_threshold,
     best_threshold,
+    calibration_part,
     decision_accuracy,
     document_language,
     documents,
@@ -53,6 +53,7 @@ from bench.retrieval_set import (
     pair,
     score_questions,
     score_small_channels,
+    shared_bar,
     small_channels,
 )
 from bots.bootstrap import answering_settings
@@ -101,17 +102,14 @@ async def run(
     questions = load_questions()
     languages = {path.name: document_language(path) for path in documents()}
     scored, latencies = await score_questions(indexed.with_settings(answering), questions)
-    calibration = [item for item in scored if not item.question.held_out]
+    calibration = calibration_part(scored)
     held_out = [item for item in scored if item.question.held_out]
     smaller = {
         shape: await score_small_channels(group, answering)
         for shape, group in (channels or {}).items()
     }
     if smaller:
-        shapes = [scored, *smaller.values()]
-        bar, _ = best_shared_threshold(
-            [[item for item in shape if not item.question.held_out] for shape in shapes]
-        )
+        bar, _ = shared_bar([scored, *smaller.values()])
     else:
         bar, _ = best_threshold(calibration)
     calibrated = balanced_accuracy(calibration, bar)

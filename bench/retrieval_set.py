@@ -331,6 +331,17 @@ def best_shared_threshold(shapes: Sequence[Sequence[Scored]]) -> tuple[float, fl
     )
 
 
+def calibration_part(scored: Sequence[Scored]) -> list[Scored]:
+    """The questions calibration may see (the held-out quarter left out)."""
+    return [item for item in scored if not item.question.held_out]
+
+
+def shared_bar(shapes: Sequence[Sequence[Scored]]) -> tuple[float, float]:
+    """The one bar best for every channel shape's calibration part, and its mean balanced
+    accuracy there."""
+    return best_shared_threshold([calibration_part(scored) for scored in shapes])
+
+
 def decision_accuracy(scored: Sequence[Scored], threshold: float) -> float:
     """Share decided right: on-topic at or above the bar, unrelated below."""
     right = sum((item.top_score >= threshold) == item.question.on_topic for item in scored)

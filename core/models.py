@@ -256,7 +256,7 @@ class Passage:
 @dataclass(frozen=True)
 class WordParts:
     """What a Korean morphological analyser finds in one Hangul word (an 어절): its nouns
-    (of two syllables or more, and each run of nouns written together: 술값, 쿠킹클래스),
+    (of two syllables or more, and each run of nouns written together: 쿠킹클래스, 회의실예약),
     whether it holds a noun at all, and whether it holds a predicate (a verb or adjective,
     or a noun made one by 하다: 만드는, 없는, 전화하면)."""
 

@@ -154,9 +154,14 @@ def best_passages(
     query: QueryVectors,
     limit: int,
 ) -> list[Passage]:
-    """The `limit` candidates with the best `query.score` of their cosines, as passages."""
-    ranked = sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)
+    """The `limit` candidates with the best `query.score` of their cosines, as passages
+    (`payloads` needs only theirs: best_ids)."""
     return [
         Passage(payload_to_chunk(payloads[i]), query.score(cosines[i]), cosines=cosines[i])
-        for i in ranked[:limit]
+        for i in best_ids(cosines, query, limit)
     ]
+
+
+def best_ids(cosines: Mapping[Any, dict[str, float]], query: QueryVectors, limit: int) -> list[Any]:
+    """The ids of the `limit` candidates with the best `query.score`, best first."""
+    return sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)[:limit]

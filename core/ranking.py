@@ -12,7 +12,7 @@ on-topic from unrelated questions better.
 
 from __future__ import annotations
 
-import statistics
+import math
 from collections.abc import Mapping, Sequence
 
 from core.models import Passage
@@ -46,6 +46,9 @@ def standings(
 
 
 def _mean_and_spread(values: list[float]) -> tuple[float, float]:
+    # In floats: statistics.pstdev works in exact fractions, 1.7 ms a question.
     if not values:
         return 0.0, 1.0
-    return statistics.fmean(values), statistics.pstdev(values) or 1.0
+    mean = math.fsum(values) / len(values)
+    spread = math.sqrt(math.fsum((value - mean) ** 2 for value in values) / len(values))
+    return mean, spread or 1.0

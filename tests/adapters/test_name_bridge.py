@@ -9,15 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.name_bridge import (
-    ScriptNameBridge,
-    korean_names_in_latin,
-    match_korean_name,
-    match_latin,
-    match_phrase,
-    romanise,
-    skeleton,
-)
+from adapters.name_bridge import ScriptNameBridge
+from adapters.name_bridge.bridge import match_latin, match_phrase
+from adapters.name_bridge.romanised_korean import korean_names_in_latin, match_korean_name
+from adapters.name_bridge.sounds import romanise, skeleton
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "retrieval"
 # Loanwords that are the very English words the list holds: a right match, not a false one.
