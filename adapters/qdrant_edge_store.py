@@ -49,10 +49,10 @@ from core.models import (
 from core.payload import (
     SOURCE_KEYS,
     best_ids,
-    best_passages,
     candidate_limit,
     check_vectors,
     chunk_to_payload,
+    passages_of,
     payload_to_chunk,
     payload_to_source,
 )
@@ -202,7 +202,7 @@ class QdrantEdgeStore:
                 record.id: dict(record.payload or {})
                 for record in shard.retrieve(best, with_payload=True, with_vector=False)
             }
-            return best_passages(cosines, payloads, query, limit)
+            return passages_of(best, cosines, payloads, query)
 
         return await self._run(work)
 

@@ -154,14 +154,23 @@ def best_passages(
     query: QueryVectors,
     limit: int,
 ) -> list[Passage]:
-    """The `limit` candidates with the best `query.score` of their cosines, as passages
-    (`payloads` needs only theirs: best_ids)."""
-    return [
-        Passage(payload_to_chunk(payloads[i]), query.score(cosines[i]), cosines=cosines[i])
-        for i in best_ids(cosines, query, limit)
-    ]
+    """The `limit` candidates with the best `query.score` of their cosines, as passages."""
+    return passages_of(best_ids(cosines, query, limit), cosines, payloads, query)
 
 
 def best_ids(cosines: Mapping[Any, dict[str, float]], query: QueryVectors, limit: int) -> list[Any]:
     """The ids of the `limit` candidates with the best `query.score`, best first."""
     return sorted(cosines, key=lambda i: query.score(cosines[i]), reverse=True)[:limit]
+
+
+def passages_of(
+    ids: Sequence[Any],
+    cosines: Mapping[Any, dict[str, float]],
+    payloads: Mapping[Any, Mapping[str, Any]],
+    query: QueryVectors,
+) -> list[Passage]:
+    """The candidates `ids` names, in that order, as passages (`payloads` needs only theirs)."""
+    return [
+        Passage(payload_to_chunk(payloads[i]), query.score(cosines[i]), cosines=cosines[i])
+        for i in ids
+    ]

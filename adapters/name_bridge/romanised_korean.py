@@ -17,7 +17,7 @@ from adapters.name_bridge.sounds import hangul_key, latin_key, romanise
 REVERSE_RATIO = 88.0
 KOREAN_NAME_RATIO = 90.0
 # Common romanised spellings of Korean surnames, which Revised Romanization does not give.
-SURNAMES = {
+_SURNAMES = {
     "박": ("park", "pak"),
     "이": ("lee", "yi", "rhee"),
     "최": ("choi", "choe"),
@@ -50,8 +50,8 @@ _VERB_ENDINGS = ("다", "요", "죠", "니다", "니까")
 
 def surname_pattern() -> str:
     """A regular expression alternation of every surname spelling, longest first."""
-    spellings = {spelling for variants in SURNAMES.values() for spelling in variants}
-    spellings |= {romanise(surname) for surname in SURNAMES}
+    spellings = {spelling for variants in _SURNAMES.values() for spelling in variants}
+    spellings |= {romanise(surname) for surname in _SURNAMES}
     return "|".join(sorted(spellings, key=len, reverse=True))
 
 
@@ -68,7 +68,7 @@ def korean_names_in_latin(texts: Iterable[str]) -> set[str]:
 def match_korean_name(hangul: str, names: Collection[str]) -> str | None:
     """The romanised name ("Dae-jung Lim") a Hangul full name (임대중) is spelled as, or
     None. Only a known surname starts a full name, and the whole spelling must agree."""
-    if not 2 <= len(hangul) <= 4 or hangul[0] not in SURNAMES:
+    if not 2 <= len(hangul) <= 4 or hangul[0] not in _SURNAMES:
         return None
     spellings = _spellings(hangul)
     best, best_score = None, 0.0
@@ -111,7 +111,7 @@ def _spellings(hangul: str) -> tuple[str, ...]:
     """Revised Romanization and the spellings people use beside it (hyun, yoon, Park)."""
     syllables = [(romanise(char), *_GIVEN_SPELLINGS.get(char, ())) for char in hangul[1:]]
     givens = {"".join(parts) for parts in itertools.product(*syllables)}
-    surnames = {romanise(hangul[:1]), *SURNAMES.get(hangul[0], ())}
+    surnames = {romanise(hangul[:1]), *_SURNAMES.get(hangul[0], ())}
     return tuple(surname + name for surname in surnames for name in givens)
 
 
