@@ -11,6 +11,8 @@ Matching compares consonant skeletons (Korean renders English sounds with a fixe
 consonants: "Glimmerstone" and 글리머스톤 share G-L-M-S-T-N), fuzzily (rapidfuzz), and
 refuses short skeletons and a vowel-initial word against a consonant-initial name: the
 false matches a first version made (버그 -> Bergen, 오케스트라 -> Kestrel) are exactly those.
+A word of five consonants or more may also be the short form a longer name begins with
+(포스트그레스, Postgres, is PostgreSQL).
 A test runs 1,200 common Korean words against 250 realistic names and finds no match.
 The sounds are compared by adapters/name_bridge/sounds.py; romanised Korean names and words are
 matched by adapters/name_bridge/romanised_korean.py.
@@ -99,6 +101,9 @@ NAME_MIN = 5
 SKELETON_RATIO = 88.0
 SPELLING_RATIO = 90.0
 PHRASE_SPELLING_RATIO = 75.0
+SHORT_FORM_MIN = 5
+SHORT_FORM_EXTRA = 3
+SHORT_FORM_PENALTY = 20.0
 
 
 def latin_names(texts: Iterable[str]) -> set[str]:
@@ -193,18 +198,35 @@ def _best_latin(
         name, other, other_key = sound.name, sound.bones, sound.key
         if vowel_first is not None and sound.vowel_first != vowel_first:
             continue
-        if abs(len(other) - len(bones)) > 1 or abs(len(other_key) - len(key)) > 2:
-            continue
-        if other_key[-1:] in ("n", "m", "l") and key[-1:] in VOWELS:
-            continue
-        consonants = fuzz.ratio(bones, other)
-        spelling = fuzz.ratio(key, other_key)
+        if _short_form_of(bones, other):
+            # 포스트그레스 is Postgres, the short form of PostgreSQL: the word spells the
+            # name's beginning exactly, and scores under any whole name it matches.
+            consonants, spelling = 100.0, fuzz.ratio(key, other_key[: len(key)])
+            penalty = SHORT_FORM_PENALTY
+        else:
+            if abs(len(other) - len(bones)) > 1 or abs(len(other_key) - len(key)) > 2:
+                continue
+            if other_key[-1:] in ("n", "m", "l") and key[-1:] in VOWELS:
+                continue
+            consonants = fuzz.ratio(bones, other)
+            spelling = fuzz.ratio(key, other_key)
+            penalty = 0.0
         if consonants < SKELETON_RATIO or spelling < spelling_ratio:
             continue
-        score = consonants + spelling
+        score = consonants + spelling - penalty
         if score > best_score or (score == best_score and best is not None and name < best):
             best, best_score = name, score
     return best, best_score
+
+
+def _short_form_of(bones: str, other: str) -> bool:
+    """Whether a long skeleton is the beginning of a name's longer one (Postgres of
+    PostgreSQL): a word of five consonants or more agrees so by chance very rarely."""
+    return (
+        len(bones) >= SHORT_FORM_MIN
+        and 2 <= len(other) - len(bones) <= SHORT_FORM_EXTRA
+        and other.startswith(bones)
+    )
 
 
 @dataclass(frozen=True)

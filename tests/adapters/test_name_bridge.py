@@ -150,6 +150,11 @@ def test_a_korean_full_name_matches_its_romanisation_in_either_order() -> None:
         ("코르비드 랩스는 누가 창업했어요?", "Corvid Labs는 누가 창업했어요?"),
         ("마로우 베이 로지 와이파이 이름이 뭐였지", "Marrow Bay Lodge 와이파이 이름이 뭐였지"),
         ("임대중님 마감일 언제였지", "Dae-jung Lim님 마감일 언제였지"),
+        # Postgres, the short form users say, of the PostgreSQL the sources write.
+        (
+            "임대중님 포스트그레스 벤치마크 마감일 언제였지",
+            "Dae-jung Lim님 PostgreSQL 벤치마크 마감일 언제였지",
+        ),
         # A ch may sound as k (Mocha is 모카).
         ("프로젝트 모카는 몇 버전 코드네임이에요?", "Project Mocha는 몇 버전 코드네임이에요?"),
         # Two consonants in three syllables: only an exact spelling; 나 ends the name here.
@@ -199,6 +204,17 @@ def test_a_short_word_matches_a_name_only_when_spelled_exactly() -> None:
     assert match_latin("사우나", {"Sawna"}) is None
     # Two syllables are too few even when spelled exactly: 나라 is not Nara or Na-rae.
     assert match_latin("나라", {"Narae", "Nara"}) is None
+
+
+def test_a_long_word_matches_the_name_it_is_the_short_form_of() -> None:
+    assert match_latin("포스트그레스", {"PostgreSQL"}) == "PostgreSQL"
+    # The whole name a word spells goes before the longer one it begins.
+    assert match_latin("포스트그레스", {"PostgreSQL", "Postgres"}) == "Postgres"
+    # Three or four consonants begin too many names to tell.
+    assert match_latin("포스트", {"PostgreSQL"}) is None
+    assert match_latin("포스트그", {"PostgreSQL"}) is None
+    # Only the beginning: a word the name merely holds is not its short form.
+    assert match_latin("그레스큐엘", {"PostgreSQL"}) is None
 
 
 def test_a_ch_is_heard_as_k_or_ch() -> None:
