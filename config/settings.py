@@ -127,6 +127,7 @@ class RetrievalSettings(Section):
     candidates: int = Field(default=20, ge=1, le=500)
     term_weight: float = Field(default=0.06, ge=0.0, le=1.0)
     term_standing: float = Field(default=1.0, ge=0.0, le=10.0)
+    bridged_name_weight: float = Field(default=0.06, ge=0.0, le=1.0)
     cross_language_standing: float = Field(default=0.3, ge=0.0, le=5.0)
     korean_words: Literal["kiwi", "rules"] = "kiwi"
 

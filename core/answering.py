@@ -33,6 +33,15 @@ from core.timed_chunks import cited_second
 PassageKey = tuple[str, int]
 
 
+def _bridged_words(
+    bridged: list[frozenset[str]], asked: list[frozenset[str]]
+) -> list[frozenset[str]]:
+    """The words of the bridged question that the question as asked does not hold: the
+    channel's spellings of names it wrote in the other script."""
+    written = {form for forms in asked for form in forms}
+    return [forms for forms in bridged if not forms & written]
+
+
 @dataclass(frozen=True)
 class _Ranked:
     passage: Passage
@@ -62,6 +71,7 @@ class AnsweringSettings:
     candidates: int = 20
     term_weight: float = 0.0
     term_standing: float = 0.0
+    bridged_name_weight: float = 0.0
     cross_language_standing: float = 0.0
 
 
@@ -187,6 +197,7 @@ class AnsweringService:
         language = detect_language(query)
         settings = self._settings
         statistics = None
+        asked = query
         if self._vocabulary is not None:
             query, collection_terms = await self._vocabulary.read(collection, query)
             if settings.term_weight or settings.term_standing:
@@ -215,7 +226,13 @@ class AnsweringService:
             passages = await self._store.search(collection, vectors, count)
             found = [_Ranked(p, p.score) for p in self._with_bonus(passages, language)]
         if statistics is not None:
-            found = self._with_shared_terms(found, statistics, statistics.question_forms(query))
+            forms = statistics.question_forms(query)
+            bridged = (
+                _bridged_words(forms, statistics.question_forms(asked))
+                if settings.bridged_name_weight and query != asked
+                else []
+            )
+            found = self._with_shared_terms(found, statistics, forms, bridged)
         found.sort(key=lambda item: item.standing, reverse=True)
         return {
             (item.passage.chunk.source.source_id, item.passage.chunk.index): item
@@ -223,15 +240,24 @@ class AnsweringService:
         }
 
     def _with_shared_terms(
-        self, found: list[_Ranked], statistics: TermStatistics, question: list[frozenset[str]]
+        self,
+        found: list[_Ranked],
+        statistics: TermStatistics,
+        question: list[frozenset[str]],
+        bridged: list[frozenset[str]],
     ) -> list[_Ranked]:
         # The rare words a passage shares with the question count for it in both the score
-        # the bar judges and the order (core/terms.py).
+        # the bar judges and the order (core/terms.py); a name the question wrote in the
+        # other script counts once more for the bar: the embedders see a question that mixes
+        # two scripts, and score the passage that holds the name lower than they would in one.
         weight, standing = self._settings.term_weight, self._settings.term_standing
+        named_weight = self._settings.bridged_name_weight
         ranked = []
         for item in found:
-            shared = statistics.shared(question, item.passage.chunk.embedded_text)
-            bonus = weight * shared
+            text = item.passage.chunk.embedded_text
+            shared = statistics.shared(question, text)
+            named = statistics.shared(bridged, text) if bridged and named_weight else 0.0
+            bonus = weight * shared + named_weight * named
             passage = replace(item.passage, score=item.passage.score + bonus, term_bonus=bonus)
             ranked.append(_Ranked(passage, item.standing + standing * shared))
         return ranked

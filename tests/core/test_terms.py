@@ -137,6 +137,49 @@ async def test_a_passage_sharing_a_rare_word_with_the_question_scores_and_ranks_
     assert found[0].score > without[0].score + 0.1
 
 
+class _TableBridge:
+    """Bridges the names of a table: the Latin spelling to the Hangul one."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self._table = table
+
+    def names_in(self, texts: object) -> set[str]:
+        return set(self._table.values())
+
+    def bridge(self, query: str, names: object) -> str:
+        for latin, hangul in self._table.items():
+            query = query.replace(latin, hangul)
+        return query
+
+
+async def test_a_name_written_in_the_other_script_counts_once_more_for_the_bar() -> None:
+    store = MemoryStore()
+    embeddings = EmbeddingSet([WeightedEmbedder(_SameVector())])
+    source = Source("ko", "런북.md")
+    chunks = [Chunk(f"일반 운영 메모 {n}번입니다.", source, n, language="ko") for n in range(12)]
+    chunks.append(Chunk("온콜 리드 정하윤(내선 4417)이 지휘합니다.", source, 12, language="ko"))
+    collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
+    await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, chunks))
+    vocabulary = ChannelVocabulary(store, _TableBridge({"Jeong Ha-yun": "정하윤"}))
+
+    async def best(question: str, named_weight: float) -> tuple[int, float]:
+        settings = AnsweringSettings(
+            min_score=0.0, term_weight=0.1, term_standing=1.0, bridged_name_weight=named_weight
+        )
+        service = AnsweringService(store, embeddings, ScriptedModel(), settings, vocabulary)
+        found = await service.retrieve(CHANNEL_A, question, [])
+        return found[0].chunk.index, found[0].score
+
+    plain_index, plain = await best("What's Jeong Ha-yun's extension?", 0.0)
+    named_index, named = await best("What's Jeong Ha-yun's extension?", 0.1)
+    # Written in the passage's own script, the name counts once, as any shared word.
+    _, same_script = await best("What's 정하윤's extension?", 0.1)
+
+    assert plain_index == named_index == 12
+    assert named > plain + 0.05
+    assert same_script == pytest.approx(plain)
+
+
 async def test_the_cross_language_lift_moves_a_passage_in_the_other_language_up() -> None:
     store = MemoryStore()
     embeddings = EmbeddingSet([WeightedEmbedder(_SameVector())])
