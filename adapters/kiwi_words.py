@@ -54,7 +54,11 @@ class KiwiWordAnalyser:
         nouns: set[str] = set()
         run: list[str] = []
         has_noun = has_predicate = False
-        for token in self._engine().tokenize(word):
+        engine = self._engine()
+        # A channel's words are analysed in a thread while questions are on the loop.
+        with self._lock:
+            tokens = engine.tokenize(word)
+        for token in tokens:
             tag = token.tag.split("-")[0]  # VV-I: an irregular verb
             if tag in _NOUN_TAGS and _HANGUL.match(token.form):
                 has_noun = True

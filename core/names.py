@@ -4,9 +4,12 @@ with a passage."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.models import Chunk
 from core.ports import NameBridge, VectorStore, WordAnalyser
 from core.terms import TermStatistics
 
@@ -25,7 +28,9 @@ class ChannelVocabulary:
 
     Both are read from the stored chunks on first use and read again whenever the
     collection's point count changes (a source indexed or forgotten), so they always match
-    what the channel holds, after a restart too.
+    what the channel holds, after a restart too. They are worked out in a thread (a large
+    channel's words take seconds to analyse, which would stall every other conversation),
+    once for questions asked meanwhile.
     """
 
     def __init__(
@@ -35,6 +40,7 @@ class ChannelVocabulary:
         self._bridge = bridge
         self._analyser = analyser
         self._cached: dict[str, _Vocabulary] = {}
+        self._building: dict[str, asyncio.Lock] = {}
 
     async def read(self, collection: str, query: str) -> tuple[str, TermStatistics | None]:
         """`query` with its names in the script `collection`'s sources use, and how rare
@@ -52,11 +58,18 @@ class ChannelVocabulary:
         if count == 0:
             return None
         cached = self._cached.get(collection)
-        if cached is None or cached.count != count:
-            chunks = await self._store.all_chunks(collection)
-            texts = [chunk.embedded_text for chunk in chunks]
-            titles = sorted({chunk.source.title for chunk in chunks})
-            names = frozenset(self._bridge.names_in(texts + titles))
-            cached = _Vocabulary(count, names, TermStatistics(texts, self._analyser))
-            self._cached[collection] = cached
+        if cached is not None and cached.count == count:
+            return cached
+        async with self._building.setdefault(collection, asyncio.Lock()):
+            cached = self._cached.get(collection)
+            if cached is None or cached.count != count:
+                chunks = await self._store.all_chunks(collection)
+                cached = await asyncio.to_thread(self._worked_out, count, chunks)
+                self._cached[collection] = cached
         return cached
+
+    def _worked_out(self, count: int, chunks: Sequence[Chunk]) -> _Vocabulary:
+        texts = [chunk.embedded_text for chunk in chunks]
+        titles = sorted({chunk.source.title for chunk in chunks})
+        names = frozenset(self._bridge.names_in(texts + titles))
+        return _Vocabulary(count, names, TermStatistics(texts, self._analyser))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Sequence
 
 import pytest
@@ -178,6 +180,38 @@ async def test_a_name_written_in_the_other_script_counts_once_more_for_the_bar()
     assert plain_index == named_index == 12
     assert named > plain + 0.05
     assert same_script == pytest.approx(plain)
+
+
+class _ThreadRecordingBridge(_NoBridge):
+    """Records the thread each reading of a channel's names ran on."""
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def names_in(self, texts: object) -> set[str]:
+        self.threads.append(threading.get_ident())
+        return set()
+
+
+async def test_a_channels_words_are_read_off_the_loop_once_for_questions_asked_meanwhile() -> None:
+    store = MemoryStore()
+    embeddings = EmbeddingSet([WeightedEmbedder(_SameVector())])
+    chunks = [Chunk("The Quillon outage notes.", Source("s1", "notes.md"), 0)]
+    collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
+    await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, chunks))
+    bridge = _ThreadRecordingBridge()
+    vocabulary = ChannelVocabulary(store, bridge)
+
+    read = await asyncio.gather(*(vocabulary.read(collection, "quillon?") for _ in range(3)))
+
+    assert bridge.threads and threading.get_ident() not in bridge.threads
+    assert len(bridge.threads) == 1
+    assert all(statistics is read[0][1] for _, statistics in read)
+    # A source indexed since: read again.
+    more = [Chunk("The Kestrel release notes.", Source("s2", "kestrel.md"), 0)]
+    await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, more))
+    _, statistics = await vocabulary.read(collection, "kestrel?")
+    assert len(bridge.threads) == 2 and statistics is not read[0][1]
 
 
 async def test_the_cross_language_lift_moves_a_passage_in_the_other_language_up() -> None:
