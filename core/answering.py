@@ -256,7 +256,7 @@ class AnsweringService:
         for item in found:
             text = item.passage.chunk.embedded_text
             shared = statistics.shared(question, text)
-            named = statistics.shared(bridged, text) if bridged and named_weight else 0.0
+            named = statistics.shared(bridged, text) if bridged else 0.0
             bonus = weight * shared + named_weight * named
             passage = replace(item.passage, score=item.passage.score + bonus, term_bonus=bonus)
             ranked.append(_Ranked(passage, item.standing + standing * shared))

@@ -296,6 +296,21 @@ class ParagraphReader:
         return [Chunk(text, source, index) for index, text in enumerate(paragraphs)]
 
 
+class TableBridge:
+    """A NameBridge by table: each name written as the channel's sources spell it."""
+
+    def __init__(self, table: dict[str, str] | None = None) -> None:
+        self._table = table or {}
+
+    def names_in(self, texts: object) -> set[str]:
+        return set(self._table.values())
+
+    def bridge(self, query: str, names: object) -> str:
+        for written, spelled in self._table.items():
+            query = query.replace(written, spelled)
+        return query
+
+
 class FakeClock:
     """A clock the test moves by hand."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from core.models import Chunk, Source, StoredPoint, VectorSpace
 from core.names import ChannelVocabulary
 from core.naming import CollectionPurpose, collection_base, collection_name
 from tests.core.conftest import CHANNEL_A, CHANNEL_B, TOWER, build_harness
-from tests.fakes import MemoryStore, ScriptedModel, WordEmbedder, word_vector
+from tests.fakes import MemoryStore, ScriptedModel, TableBridge, WordEmbedder, word_vector
 
 
 async def seed_legacy_collection(store: MemoryStore) -> str:
@@ -95,16 +94,6 @@ async def test_a_hit_is_read_with_its_neighbours_and_close_hits_share_one_window
     assert [chunk.index for chunk in passages[0].context] == [3, 4, 5, 6]
 
 
-class _RomanisedToHangul:
-    """A NameBridge that writes one romanised name in Hangul."""
-
-    def names_in(self, texts: Iterable[str]) -> set[str]:
-        return {"한빛농장"}
-
-    def bridge(self, query: str, names: Collection[str]) -> str:
-        return query.replace("Hanbit", "한빛농장")
-
-
 async def test_the_language_bonus_follows_the_question_asked_not_its_bridged_names() -> None:
     store = MemoryStore()
     embeddings = EmbeddingSet([WeightedEmbedder(WordEmbedder())])
@@ -116,7 +105,7 @@ async def test_the_language_bonus_follows_the_question_asked_not_its_bridged_nam
         embeddings,
         ScriptedModel(),
         AnsweringSettings(min_score=0.0, cross_language_bonus=0.5),
-        ChannelVocabulary(store, _RomanisedToHangul()),
+        ChannelVocabulary(store, TableBridge({"Hanbit": "한빛농장"})),
     )
 
     # Bridged, "When does 한빛농장 open" reads as Korean; the question asked is English.

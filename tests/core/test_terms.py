@@ -16,7 +16,7 @@ from core.names import ChannelVocabulary
 from core.naming import CollectionPurpose, collection_name
 from core.terms import TermStatistics, terms, word_forms
 from tests.core.conftest import CHANNEL_A
-from tests.fakes import MemoryStore, ScriptedModel
+from tests.fakes import MemoryStore, ScriptedModel, TableBridge
 
 
 class _SameVector:
@@ -44,14 +44,6 @@ class _TableAnalyser:
 
 def _nouns(*nouns: str, predicate: bool = False) -> WordParts:
     return WordParts(frozenset(nouns), bool(nouns), predicate)
-
-
-class _NoBridge:
-    def names_in(self, texts: object) -> set[str]:
-        return set()
-
-    def bridge(self, query: str, names: object) -> str:
-        return query
 
 
 def test_terms_are_topic_words_with_korean_particles_taken_off() -> None:
@@ -119,7 +111,7 @@ async def test_a_passage_sharing_a_rare_word_with_the_question_scores_and_ranks_
     chunks.append(Chunk("The Quillon outage was caused by an expired certificate.", source, 12))
     collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
     await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, chunks))
-    vocabulary = ChannelVocabulary(store, _NoBridge())
+    vocabulary = ChannelVocabulary(store, TableBridge())
     plain = AnsweringService(
         store, embeddings, ScriptedModel(), AnsweringSettings(min_score=0.0), vocabulary
     )
@@ -139,21 +131,6 @@ async def test_a_passage_sharing_a_rare_word_with_the_question_scores_and_ranks_
     assert found[0].score > without[0].score + 0.1
 
 
-class _TableBridge:
-    """Bridges the names of a table: the Latin spelling to the Hangul one."""
-
-    def __init__(self, table: dict[str, str]) -> None:
-        self._table = table
-
-    def names_in(self, texts: object) -> set[str]:
-        return set(self._table.values())
-
-    def bridge(self, query: str, names: object) -> str:
-        for latin, hangul in self._table.items():
-            query = query.replace(latin, hangul)
-        return query
-
-
 async def test_a_name_written_in_the_other_script_counts_once_more_for_the_bar() -> None:
     store = MemoryStore()
     embeddings = EmbeddingSet([WeightedEmbedder(_SameVector())])
@@ -162,7 +139,7 @@ async def test_a_name_written_in_the_other_script_counts_once_more_for_the_bar()
     chunks.append(Chunk("온콜 리드 정하윤(내선 4417)이 지휘합니다.", source, 12, language="ko"))
     collection = collection_name(CHANNEL_A, CollectionPurpose.DOCUMENTS, embeddings.key)
     await store.upsert(collection, embeddings.spaces, await embed_chunks(embeddings, chunks))
-    vocabulary = ChannelVocabulary(store, _TableBridge({"Jeong Ha-yun": "정하윤"}))
+    vocabulary = ChannelVocabulary(store, TableBridge({"Jeong Ha-yun": "정하윤"}))
 
     async def best(question: str, named_weight: float) -> tuple[int, float]:
         settings = AnsweringSettings(
@@ -182,10 +159,11 @@ async def test_a_name_written_in_the_other_script_counts_once_more_for_the_bar()
     assert same_script == pytest.approx(plain)
 
 
-class _ThreadRecordingBridge(_NoBridge):
+class _ThreadRecordingBridge(TableBridge):
     """Records the thread each reading of a channel's names ran on."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.threads: list[int] = []
 
     def names_in(self, texts: object) -> set[str]:
@@ -233,7 +211,7 @@ async def test_the_cross_language_lift_moves_a_passage_in_the_other_language_up(
             cross_language_standing=lift,
         )
         service = AnsweringService(
-            store, embeddings, ScriptedModel(), settings, ChannelVocabulary(store, _NoBridge())
+            store, embeddings, ScriptedModel(), settings, ChannelVocabulary(store, TableBridge())
         )
         found = await service.retrieve(CHANNEL_A, "what caused the quillon outage?", [])
         return found[0].chunk.source.title
